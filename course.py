@@ -1,0 +1,101 @@
+#!/usr/bin/env python3
+"""Set up the course and run it — needs only Python >= 3.10 and pip.
+
+    python course.py lab        # make .venv (once), install the course, open the lessons in JupyterLab
+    python course.py test       # install the test tools (once), run every test: package, notebooks, browser
+    python course.py execute    # re-execute every lesson from notebooks/src/ into notebooks/*.ipynb
+    python course.py bench      # run the benchmark scripts in benchmarks/
+
+Each command creates the virtual environment `.venv/` next to this file on first use and installs the
+package into it (editable, with the versions pinned in constraints.txt). A second run skips the install
+unless pyproject.toml or constraints.txt changed, so it starts in about a second. Extra arguments are
+passed on: `python course.py test -k softmax`, `python course.py lab --no-browser --port 8890`.
+Set RNNEDU_VENV to use another environment folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = Path(os.environ.get("RNNEDU_VENV", ROOT / ".venv"))
+FIRST_LESSON = "notebooks/01_softmax_cross_entropy.ipynb"
+
+
+def venv_python() -> Path:
+    return VENV / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def run(cmd: list[str], **kw) -> int:
+    print("+", " ".join(str(c) for c in cmd), flush=True)
+    return subprocess.call([str(c) for c in cmd], **kw)
+
+
+def ensure_env(extras: str = "") -> Path:
+    """Create .venv and install the course (plus ``extras``) unless already done for these inputs."""
+    if sys.version_info < (3, 10):
+        sys.exit(f"rnnedu needs Python >= 3.10; this is {sys.version.split()[0]}")
+    digest = hashlib.sha256()
+    for name in ("pyproject.toml", "constraints.txt"):
+        digest.update((ROOT / name).read_bytes())
+    digest.update(extras.encode())
+    stamp = VENV / f".rnnedu-installed-{extras or 'base'}"
+    py = venv_python()
+    if py.exists() and stamp.exists() and stamp.read_text() == digest.hexdigest():
+        return py
+    if not py.exists():
+        print(f"Creating the virtual environment {VENV} ...", flush=True)
+        if run([sys.executable, "-m", "venv", VENV]) != 0:
+            sys.exit("could not create the virtual environment (on Debian/Ubuntu: apt install python3-venv)")
+    target = f".[{extras}]" if extras else "."
+    print(f"Installing rnnedu{('[' + extras + ']') if extras else ''} into {VENV} (first time: a minute or two) ...", flush=True)
+    code = run([py, "-m", "pip", "install", "--disable-pip-version-check", "-q",
+                "-c", ROOT / "constraints.txt", "-e", target], cwd=ROOT)
+    if code != 0:
+        sys.exit(f"pip install failed (exit {code}); see the messages above")
+    stamp.write_text(digest.hexdigest())
+    return py
+
+
+def cmd_lab(args: list[str]) -> int:
+    py = ensure_env()
+    extra = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    return run([py, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", *extra, *args, ROOT / FIRST_LESSON], cwd=ROOT)
+
+
+def cmd_test(args: list[str]) -> int:
+    py = ensure_env("test")
+    return run([py, "-m", "pytest", *args], cwd=ROOT)
+
+
+def cmd_execute(args: list[str]) -> int:
+    py = ensure_env("test")
+    return run([py, ROOT / "tools" / "build_notebooks.py", *args], cwd=ROOT)
+
+
+def cmd_bench(args: list[str]) -> int:
+    py = ensure_env("test")
+    scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
+    chosen = [s for s in scripts if not args or any(a in s.name for a in args)]
+    worst = 0
+    for script in chosen:
+        worst = max(worst, run([py, script], cwd=ROOT))
+    return worst
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "execute": cmd_execute, "bench": cmd_bench}
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in COMMANDS:
+        print(__doc__)
+        return 2
+    return COMMANDS[argv[0]](argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,62 @@
+r"""rnnedu — recurrent neural networks and backpropagation through time, derived and checked.
+
+Every public function implements one equation of one lesson (``notebooks/``); its docstring quotes
+the equation, names the lesson and lists the shapes. Every derivative is checked against central
+finite differences in float64 (:func:`rnnedu.numerical_gradient`), in ``tests/`` and in the lesson.
+
+One notation
+------------
+Row vectors, batch first inside a step, time-major sequences::
+
+    h_t   = φ(x_t W_xh + h_{t-1} W_hh + b_h)      # hidden state
+    o_t   = h_t W_hy + b_y                        # logits
+    ŷ_t   = softmax(o_t)                          # probabilities
+
+Shapes (letters used in every docstring):
+
+    ======  ==========  =======================================
+    name    shape       meaning
+    ======  ==========  =======================================
+    x_t     (B, D)      input at step t, B examples, D features
+    h_t     (B, H)      hidden state, H units
+    o_t     (B, K)      logits over K classes (K = V, the vocabulary, for a language model)
+    W_xh    (D, H)      input-to-hidden weights
+    W_hh    (H, H)      hidden-to-hidden weights
+    W_hy    (H, K)      hidden-to-output weights
+    b_h     (H,)        hidden bias;  b_y (K,) output bias
+    xs      (T, B, D)   a sequence, time-major; token ids are (T, B)
+    ======  ==========  =======================================
+
+The gradient of a quantity ``W`` is named ``dW`` and has ``W``'s shape. A column-vector note
+(``h_t = U x_t + W h_{t-1}``) maps onto this by transposition: ``U = W_xhᵀ``, ``W = W_hhᵀ``, ``V = W_hyᵀ``;
+each lesson has a table for its note.
+"""
+
+from rnnedu.activations import ACTIVATIONS, activation_derivative, apply_activation
+from rnnedu.gradcheck import GradCheck, check_gradient, numerical_gradient, relative_error
+from rnnedu.softmax import (
+    cross_entropy,
+    cross_entropy_delta,
+    log_softmax,
+    softmax,
+    softmax_jacobian,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ACTIVATIONS",
+    "GradCheck",
+    "activation_derivative",
+    "apply_activation",
+    "check_gradient",
+    "cross_entropy",
+    "cross_entropy_delta",
+    "log_softmax",
+    "numerical_gradient",
+    "relative_error",
+    "softmax",
+    "softmax_jacobian",
+]
+
+# --- lessons 2–9 add their exports below, one block per module --------------------------------

@@ -1,0 +1,76 @@
+#!/usr/bin/env python3
+"""Build the lessons: notebooks/src/NN_name.py (jupytext percent) -> notebooks/NN_name.ipynb, executed.
+
+    python course.py execute                 # every lesson
+    python course.py execute 01 03           # lessons whose file name starts with 01 or 03
+
+The sources are plain Python (reviewable diffs); the .ipynb files are what learners open and what
+nbval re-runs. Execution is deterministic: a fresh kernel per lesson, cells top to bottom, fixed hash
+seed, seeded random generators inside the lessons. Afterwards the notebook is normalised so that two
+builds of the same source give the same file: cell ids numbered, no timing metadata, and no stored
+widget state (JupyterLab would show a dead snapshot of it; the widgets come alive when the cells run).
+tests/test_notebooks_fresh.py fails if a .ipynb is older than its source.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+ROOT = Path(__file__).resolve().parent.parent
+SRC = ROOT / "notebooks" / "src"
+OUT = ROOT / "notebooks"
+KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
+
+
+def read_source(path: Path) -> nbformat.NotebookNode:
+    """Read a percent-format lesson source as a notebook with normalised metadata and cell ids."""
+    nb = jupytext.read(path)
+    nb.metadata = {"kernelspec": dict(KERNELSPEC), "language_info": {"name": "python"}}
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"c{i:03d}"
+        cell.metadata = {k: v for k, v in cell.metadata.items() if k == "tags"}
+    return nb
+
+
+def normalise(nb: nbformat.NotebookNode) -> None:
+    nb.metadata.pop("widgets", None)
+    nb.metadata["language_info"] = {"name": "python"}
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+
+
+def build(path: Path) -> Path:
+    nb = read_source(path)
+    start = time.perf_counter()
+    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+                            resources={"metadata": {"path": str(OUT)}})
+    client.execute()
+    normalise(nb)
+    target = OUT / (path.stem + ".ipynb")
+    nbformat.write(nb, target)
+    print(f"{target.relative_to(ROOT)}: {len(nb.cells)} cells in {time.perf_counter() - start:.1f} s", flush=True)
+    return target
+
+
+def main(argv: list[str]) -> int:
+    os.environ["PYTHONHASHSEED"] = "0"
+    sources = sorted(SRC.glob("[0-9][0-9]_*.py"))
+    if argv:
+        sources = [s for s in sources if any(s.name.startswith(a) for a in argv)]
+        if not sources:
+            print(f"no lesson source in {SRC} starts with {' or '.join(argv)}", file=sys.stderr)
+            return 2
+    for src in sources:
+        build(src)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
