@@ -1,4 +1,5 @@
-"""Plot helpers. Each takes the ``Axes`` first, draws, and returns the artists it made.
+"""Plot helpers shared by the lessons (topic-specific ones live in sibling modules, e.g.
+``rnnedu.plotting.decay``). Each takes the ``Axes`` first, draws, and returns the artists it made.
 
 None of them creates a figure, calls ``plt.show`` or saves: the caller owns the figure (matplotlib's
 own advice). Widgets keep the returned artists and update their data in place.
