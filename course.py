@@ -16,6 +16,7 @@ Set RNNEDU_VENV to use another environment folder.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 import sys
@@ -36,17 +37,23 @@ def run(cmd: list[str], **kw) -> int:
 
 
 def ensure_env(extras: str = "") -> Path:
-    """Create .venv and install the course (plus ``extras``) unless already done for these inputs."""
+    """Create .venv and install the course (plus ``extras``) unless already done for these inputs.
+
+    The stamp records a hash of pyproject.toml and constraints.txt and the extras installed with them;
+    an install with the ``test`` extra also satisfies a plain one, so `lab` after `test` starts at once.
+    """
     if sys.version_info < (3, 10):
         sys.exit(f"rnnedu needs Python >= 3.10; this is {sys.version.split()[0]}")
-    digest = hashlib.sha256()
-    for name in ("pyproject.toml", "constraints.txt"):
-        digest.update((ROOT / name).read_bytes())
-    digest.update(extras.encode())
-    stamp = VENV / f".rnnedu-installed-{extras or 'base'}"
+    digest = hashlib.sha256(b"".join((ROOT / n).read_bytes() for n in ("pyproject.toml", "constraints.txt"))).hexdigest()
+    stamp = VENV / ".rnnedu-installed.json"
     py = venv_python()
-    if py.exists() and stamp.exists() and stamp.read_text() == digest.hexdigest():
-        return py
+    wanted = {extras} if extras else set()
+    try:
+        done = json.loads(stamp.read_text())
+        if py.exists() and done["digest"] == digest and wanted <= set(done["extras"]):
+            return py
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
     if not py.exists():
         print(f"Creating the virtual environment {VENV} ...", flush=True)
         if run([sys.executable, "-m", "venv", VENV]) != 0:
@@ -57,7 +64,7 @@ def ensure_env(extras: str = "") -> Path:
                 "-c", ROOT / "constraints.txt", "-e", target], cwd=ROOT)
     if code != 0:
         sys.exit(f"pip install failed (exit {code}); see the messages above")
-    stamp.write_text(digest.hexdigest())
+    stamp.write_text(json.dumps({"digest": digest, "extras": sorted(wanted)}))
     return py
 
 
