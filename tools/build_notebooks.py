@@ -14,6 +14,7 @@ tests/test_notebooks_fresh.py fails if a .ipynb is older than its source.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import time
@@ -26,6 +27,7 @@ from nbclient import NotebookClient
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "notebooks" / "src"
 OUT = ROOT / "notebooks"
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -39,11 +41,18 @@ def read_source(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def normalise(nb: nbformat.NotebookNode) -> None:
+def normalise(nb: nbformat.NotebookNode, stem: str) -> None:
+    """Make the stored notebook a pure function of its source: drop widget state and timings, and
+    replace the random widget model ids (new on every run, meaningless without the kernel) by ids
+    derived from the lesson and cell, so a rebuild of an unchanged lesson is byte-identical."""
     nb.metadata.pop("widgets", None)
     nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        for k, output in enumerate(cell.get("outputs", [])):
+            view = output.get("data", {}).get(WIDGET_VIEW)
+            if view is not None:
+                view["model_id"] = hashlib.sha1(f"{stem}/{cell.id}/{k}".encode()).hexdigest()[:32]
 
 
 def build(path: Path) -> Path:
@@ -52,7 +61,7 @@ def build(path: Path) -> Path:
     client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(OUT)}})
     client.execute()
-    normalise(nb)
+    normalise(nb, path.stem)
     target = OUT / (path.stem + ".ipynb")
     nbformat.write(nb, target)
     print(f"{target.relative_to(ROOT)}: {len(nb.cells)} cells in {time.perf_counter() - start:.1f} s", flush=True)
