@@ -12,6 +12,9 @@ from rnnedu.softmax import softmax, softmax_jacobian
 from rnnedu.widgets import live_figure
 
 
+SLIDER_LAYOUT = W.Layout(width="340px")  # room for the value readout right of each slider
+
+
 class SoftmaxExplorer:
     """Lesson 1's widget: one slider per logit and a temperature; softmax bars and the Jacobian heatmap.
 
@@ -30,14 +33,14 @@ class SoftmaxExplorer:
         self.image = plotting.plot_jacobian(self.ax_jac, softmax_jacobian(z / temperature))
         self.fig.colorbar(self.image, ax=self.ax_jac, shrink=0.8)
         self.sliders = [W.FloatSlider(value=float(v), min=-5.0, max=5.0, step=0.1, description=f"z{i + 1}",
-                                      continuous_update=True, readout_format=".1f")
+                                      continuous_update=True, readout_format=".1f", layout=SLIDER_LAYOUT)
                         for i, v in enumerate(z)]
         self.temperature = W.FloatLogSlider(value=temperature, base=10, min=-1, max=1, step=0.05,
-                                            description="T", readout_format=".2f")
+                                            description="T", readout_format=".2f", layout=SLIDER_LAYOUT)
         self.readout = W.HTML()
         for s in [*self.sliders, self.temperature]:
             s.observe(self._on_change, names="value")
-        controls = W.VBox([*self.sliders, self.temperature, self.readout], layout=W.Layout(width="300px"))
+        controls = W.VBox([*self.sliders, self.temperature, self.readout], layout=W.Layout(width="350px", min_width="350px"))
         self.widget = W.HBox([controls, self.fig.canvas])
         self.update(z, temperature)
 
