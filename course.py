@@ -68,6 +68,16 @@ def ensure_env(extras: str = "") -> Path:
     return py
 
 
+def single_threaded_blas() -> dict:
+    """Environment for tests, builds and benchmarks: one BLAS thread. The lessons' matrices are small,
+    and a multi-threaded BLAS on a busy 2-core machine was measured 70x slower on one matmul; one
+    thread also makes floating-point results independent of the machine's core count."""
+    env = dict(os.environ)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env.setdefault(var, "1")
+    return env
+
+
 def cmd_lab(args: list[str]) -> int:
     py = ensure_env()
     extra = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
@@ -76,12 +86,12 @@ def cmd_lab(args: list[str]) -> int:
 
 def cmd_test(args: list[str]) -> int:
     py = ensure_env("test")
-    return run([py, "-m", "pytest", *args], cwd=ROOT)
+    return run([py, "-m", "pytest", *args], cwd=ROOT, env=single_threaded_blas())
 
 
 def cmd_execute(args: list[str]) -> int:
     py = ensure_env("test")
-    return run([py, ROOT / "tools" / "build_notebooks.py", *args], cwd=ROOT)
+    return run([py, ROOT / "tools" / "build_notebooks.py", *args], cwd=ROOT, env=single_threaded_blas())
 
 
 def cmd_bench(args: list[str]) -> int:
@@ -90,7 +100,7 @@ def cmd_bench(args: list[str]) -> int:
     chosen = [s for s in scripts if not args or any(a in s.name for a in args)]
     worst = 0
     for script in chosen:
-        worst = max(worst, run([py, script], cwd=ROOT))
+        worst = max(worst, run([py, script], cwd=ROOT, env=single_threaded_blas()))
     return worst
 
 
