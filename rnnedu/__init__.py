@@ -33,7 +33,7 @@ each lesson has a table for its note.
 """
 
 from rnnedu.activations import ACTIVATIONS, activation_derivative, apply_activation
-from rnnedu.gradcheck import GradCheck, check_gradient, numerical_gradient, relative_error
+from rnnedu.gradcheck import GradCheck, check_gradient, error_bound, numerical_gradient, relative_error
 from rnnedu.softmax import (
     cross_entropy,
     cross_entropy_delta,
@@ -52,6 +52,7 @@ __all__ = [
     "check_gradient",
     "cross_entropy",
     "cross_entropy_delta",
+    "error_bound",
     "log_softmax",
     "numerical_gradient",
     "relative_error",

@@ -57,6 +57,20 @@ def relative_error(a, b) -> float:
     return float(np.linalg.norm(a - b) / scale)
 
 
+def error_bound(err: float) -> str:
+    """A relative error as the power of ten above it, e.g. ``7.3e-10 → "< 1e-9"``.
+
+    Lessons print this, not the error itself: the digits of an error at the level of float64
+    rounding change with the order of floating-point operations, so printing them would make the
+    stored notebook output differ from run to run (and machine to machine).
+    """
+    if err == 0.0:
+        return "= 0"
+    if not np.isfinite(err):
+        return f"= {err}"
+    return f"< 1e{int(np.ceil(np.log10(err) + 1e-12))}"
+
+
 @dataclass(frozen=True)
 class GradCheck:
     """Result of :func:`check_gradient`: the two gradients, their relative error and the verdict."""
@@ -72,9 +86,10 @@ class GradCheck:
         return self.rel_error < self.tol
 
     def __repr__(self) -> str:
-        # One significant digit: the digits below it are rounding noise, different on another CPU.
+        # A bound, not the digits: below the tolerance those are rounding noise (see error_bound).
         verdict = "OK" if self.ok else "MISMATCH"
-        return f"{self.name}: relative error {self.rel_error:.0e} (tolerance {self.tol:.0e}) {verdict}"
+        shown = error_bound(self.rel_error) if self.ok else f"= {self.rel_error:.2g}"
+        return f"{self.name}: relative error {shown} (tolerance {self.tol:.0e}) {verdict}"
 
 
 def check_gradient(f, x, analytic, *, name: str = "gradient", tol: float = 1e-7, eps: float = 1e-6) -> GradCheck:

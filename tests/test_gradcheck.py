@@ -48,3 +48,12 @@ def test_check_gradient_tells_right_from_wrong():
     assert good.ok and good.rel_error < 1e-9
     assert not bad.ok and bad.rel_error == pytest.approx(1e-3, rel=1e-3)
     assert "OK" in repr(good) and "MISMATCH" in repr(bad)
+
+
+def test_error_bound_is_the_power_of_ten_above():
+    assert rn.error_bound(7.3e-10) == "< 1e-9"
+    assert rn.error_bound(2e-16) == "< 1e-15"
+    assert rn.error_bound(0.6) == "< 1e0"
+    assert rn.error_bound(0.0) == "= 0"
+    bad = rn.check_gradient(lambda v: float(v.sum()), np.ones(2), np.array([2.0, 2.0]))
+    assert "= 0.5" in repr(bad) and "MISMATCH" in repr(bad)

@@ -137,7 +137,7 @@ print(J)
 # %%
 J_num = np.stack([rn.numerical_gradient(lambda v, i=i: rn.softmax(v)[i], z) for i in range(z.size)])
 err = rn.relative_error(J, J_num)
-print(f"relative error, analytic vs numerical Jacobian: {err:.0e}")
+print(f"relative error, analytic vs numerical Jacobian {rn.error_bound(err)}")
 assert err < 1e-7
 assert np.allclose(J, J.T) and np.allclose(J.sum(axis=1), 0.0)
 
