@@ -61,3 +61,45 @@ __all__ = [
 ]
 
 # --- lessons 2–9 add their exports below, one block per module --------------------------------
+# lessons 2–3: the MLP delta rule (rnnedu/mlp.py), Werbos' ordered derivatives (rnnedu/ordered.py), toy data
+from rnnedu.mlp import (  # noqa: E402
+    MLP,
+    MLPCache,
+    MLPGradients,
+    TrainingRun,
+    hidden_delta,
+    init_mlp,
+    loss_from_cache,
+    loss_from_preactivation,
+    mlp_backward,
+    mlp_forward,
+    mlp_loss,
+    mlp_predict,
+    output_delta,
+    train_mlp,
+    weight_gradient,
+    with_parameter,
+)
+from rnnedu.ordered import (  # noqa: E402
+    OrderedResult,
+    OrderedStep,
+    OrderedSystem,
+    Variable,
+    note_cost,
+    numerical_ordered_derivative,
+    numerical_partial,
+    ordered_derivatives,
+    scalar_rnn_system,
+    werbos_example,
+)
+from rnnedu.toydata import two_spirals  # noqa: E402
+
+__all__ += [
+    "MLP", "MLPCache", "MLPGradients", "TrainingRun", "hidden_delta", "init_mlp", "loss_from_cache",
+    "loss_from_preactivation", "mlp_backward", "mlp_forward", "mlp_loss", "mlp_predict",
+    "output_delta", "train_mlp", "weight_gradient",
+    "with_parameter",
+    "OrderedResult", "OrderedStep", "OrderedSystem", "Variable", "note_cost", "numerical_ordered_derivative",
+    "numerical_partial", "ordered_derivatives", "scalar_rnn_system", "werbos_example",
+    "two_spirals",
+]
