@@ -61,6 +61,47 @@ __all__ = [
 ]
 
 # --- lessons 2–9 add their exports below, one block per module --------------------------------
+# lessons 4–5: the RNN forward pass and BPTT (rnnedu/rnn.py)
+from rnnedu.rnn import (  # noqa: E402
+    BPTTContributions,
+    BPTTTrace,
+    bptt_contributions,
+    bptt_double_sum,
+    bptt_trace,
+    concatenated_step,
+    cross_entropy_head,
+    hidden_jacobians,
+    init_rnn_params,
+    rnn_backward,
+    rnn_forward,
+    rnn_loss_and_grads,
+    rnn_step,
+    split_concatenated_weights,
+    sum_recurrence_params,
+    truncated_window_loss,
+    truncation_mask,
+)
+
+__all__ += [
+    "BPTTContributions",
+    "BPTTTrace",
+    "bptt_contributions",
+    "bptt_double_sum",
+    "bptt_trace",
+    "concatenated_step",
+    "cross_entropy_head",
+    "hidden_jacobians",
+    "init_rnn_params",
+    "rnn_backward",
+    "rnn_forward",
+    "rnn_loss_and_grads",
+    "rnn_step",
+    "split_concatenated_weights",
+    "sum_recurrence_params",
+    "truncated_window_loss",
+    "truncation_mask",
+]
+
 # lessons 2–3: the MLP delta rule (rnnedu/mlp.py), Werbos' ordered derivatives (rnnedu/ordered.py), toy data
 from rnnedu.mlp import (  # noqa: E402
     MLP,
