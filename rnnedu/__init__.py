@@ -144,3 +144,26 @@ __all__ += [
     "numerical_partial", "ordered_derivatives", "scalar_rnn_system", "werbos_example",
     "two_spirals",
 ]
+
+# --- lesson 6: vanishing and exploding gradients (rnnedu.decay) ---
+from rnnedu import decay  # noqa: E402
+from rnnedu.decay import (  # noqa: E402
+    DecayProfile,
+    classify_regime,
+    decay_profile,
+    driven_preactivations,
+    init_recurrent,
+    jacobian_norms,
+    jacobian_product,
+    non_normal_matrix,
+    pascanu_bound,
+    phase_diagram,
+    scalar_decay,
+    step_jacobian,
+)
+
+__all__ += [
+    "decay", "DecayProfile", "classify_regime", "decay_profile", "driven_preactivations", "init_recurrent",
+    "jacobian_norms", "jacobian_product", "non_normal_matrix", "pascanu_bound", "phase_diagram",
+    "scalar_decay", "step_jacobian",
+]
