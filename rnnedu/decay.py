@@ -62,7 +62,7 @@ __all__ = [
 OVERFLOW_LOG10 = float(np.log10(np.finfo(np.float64).max))
 _LOG10_2 = math.log10(2.0)
 
-INITIALISATIONS = ("gaussian", "orthogonal", "identity")
+INITIALISATIONS = ("gaussian", "orthogonal", "identity", "randn")
 
 
 # --- validation -------------------------------------------------------------------------------------
@@ -282,7 +282,10 @@ def init_recurrent(H: int, rng, kind: str = "orthogonal", *, scale: float = 1.0,
     * ``"orthogonal"``: ``scale·Q`` with ``Q`` from the QR factorisation of a gaussian matrix, the
       columns' signs fixed by ``sign(diag R)`` so that ``Q`` is uniformly (Haar) distributed; all
       singular values equal ``scale``;
-    * ``"identity"``: ``scale·I`` (Le, Jaitly and Hinton 2015, for ReLU RNNs).
+    * ``"identity"``: ``scale·I`` (Le, Jaitly and Hinton 2015, for ReLU RNNs);
+    * ``"randn"``: entries ``N(0, scale²)`` with no ``1/√H`` — what ``np.random.randn(H, H) * scale``
+      gives (min-char-rnn uses ``scale = 0.01``); spectral radius ≈ ``scale·√H``, so at ``H = 64`` the
+      same slider value means an 8× larger matrix than ``"gaussian"``.
 
     Shapes: → ``(H, H)``.
     """
@@ -295,6 +298,8 @@ def init_recurrent(H: int, rng, kind: str = "orthogonal", *, scale: float = 1.0,
     if kind == "identity":
         return (scale * np.eye(H)).astype(dtype)
     G = rng.standard_normal((H, H))
+    if kind == "randn":
+        return (G * scale).astype(dtype)
     if kind == "gaussian":
         return (G * (scale / math.sqrt(H))).astype(dtype)
     Q, R = np.linalg.qr(G)

@@ -99,3 +99,16 @@ def test_sliders_drive_update(explorer):
 def test_bad_length_raises(explorer):
     with pytest.raises(ValueError, match=r"sequence length T must lie in \[1, 1000\]"):
         explorer.update(1.0, 0, 8, "tanh", "gaussian")
+
+
+def test_unscaled_randn_weights_overflow_at_scale_3_and_length_300():
+    # The issue's example: weight scale 3, T = 300. With randn(H, H)·s (no 1/√H) at H = 64 the norm
+    # passes the float64 range; the readout and the plot say so, and no infinite value is drawn.
+    ex = wd.decay_explorer(scale=3.0, T=300, H=64, activation="identity", init="randn")
+    assert ex.compute(3.0, 300, 64, "identity", "randn").overflow
+    assert "overflow" in ex.readout.value.lower()
+    assert ex.overflow_note.get_visible() and "overflow" in ex.overflow_note.get_text().lower()
+    for line in ex.ax_decay.get_lines():
+        assert not np.isinf(np.asarray(line.get_ydata(), dtype=float)).any()
+    # tanh on the same weights: saturation (φ' < 1) pulls the norm back into range, though it still explodes
+    assert not ex.compute(3.0, 300, 64, "tanh", "randn").overflow

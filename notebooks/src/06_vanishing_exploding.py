@@ -346,6 +346,10 @@ for kind in decay.INITIALISATIONS:
 # * tanh, gaussian: where is the edge (white band)? Why to the right of $s = 1$?
 # * identity, orthogonal: the observed line lies *on* the bound. Scale 3, length 1000: the norm passes the
 #   float64 range and the readout says so (at length 300 it is $3^{300} \approx 10^{143}$, still in range).
+# * identity, **randn** (`np.random.randn(H, H) * s`, no $1/\sqrt{H}$ — the way many scripts initialise):
+#   at $H = 64$ the spectral radius is about $8s$, and scale 3, length 300 already overflows float64.
+#   Switch the activation to tanh with the same weights: saturation multiplies in factors $\varphi' < 1$ and
+#   pulls the norm back into range ($\approx 10^{103}$), but it still explodes — tanh alone does not save you.
 # * sigmoid: with $\gamma = 1/4$ the bound only allows exploding for $\lambda_1 > 4$.
 # * relu, identity initialisation at $s = 1$: IRNN. Dead units cut the product to exactly zero.
 # * tanh at large $s$: the network is chaotic; the gradient explodes although $\tanh$ saturates.
@@ -356,10 +360,13 @@ explorer.widget
 
 # %%
 settings = [(1.0, 200, 64, "tanh", "gaussian"), (3.0, 300, 64, "identity", "orthogonal"),
-            (3.0, 1000, 64, "identity", "orthogonal"), (1.0, 200, 64, "relu", "identity")]
+            (3.0, 1000, 64, "identity", "orthogonal"), (3.0, 300, 64, "identity", "randn"),
+            (3.0, 300, 64, "tanh", "randn"), (1.0, 200, 64, "relu", "identity")]
 print("\n".join(f"s = {s:.1f}, T = {T:4d}, {act:>8}, {init:>10}: {explorer.compute(s, T, H, act, init).summary()}"
                 for s, T, H, act, init in settings))
 assert explorer.compute(3.0, 1000, 64, "identity", "orthogonal").overflow
+assert explorer.compute(3.0, 300, 64, "identity", "randn").overflow
+assert not explorer.compute(3.0, 300, 64, "identity", "orthogonal").overflow
 
 # %% [markdown]
 # The same phase diagram as a still picture (the widget's cached copy, nothing recomputed), for tanh and a
