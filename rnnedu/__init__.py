@@ -102,6 +102,51 @@ __all__ += [
     "truncation_mask",
 ]
 
+# lesson 7: training loop (rnnedu/train.py, shared with lessons 8–9), tasks, the GRU
+from rnnedu.train import (  # noqa: E402
+    SGD,
+    Adam,
+    History,
+    clip_grad_norm,
+    clip_grad_value,
+    fit,
+    global_norm,
+    gradient_cosine,
+    load_checkpoint,
+    save_checkpoint,
+)
+from rnnedu.gated import (  # noqa: E402
+    GRUCache,
+    gru_backward,
+    gru_forward,
+    gru_jacobian_norms,
+    gru_step_jacobians,
+    init_gru_params,
+)
+from rnnedu.tasks import (  # noqa: E402
+    ADDING_BASELINE_MSE,
+    TaskRun,
+    adding_baseline_mse,
+    adding_problem,
+    copy_baseline,
+    copy_memoryless_logits,
+    copy_task,
+    init_model,
+    last_step_mse,
+    model_loss_and_grads,
+    run_task,
+    sequence_cross_entropy,
+)
+
+__all__ += [
+    "SGD", "Adam", "History", "clip_grad_norm", "clip_grad_value", "fit", "global_norm",
+    "gradient_cosine", "load_checkpoint", "save_checkpoint",
+    "GRUCache", "gru_backward", "gru_forward", "gru_jacobian_norms", "gru_step_jacobians", "init_gru_params",
+    "ADDING_BASELINE_MSE", "TaskRun", "adding_baseline_mse", "adding_problem", "copy_baseline",
+    "copy_memoryless_logits", "copy_task",
+    "init_model", "last_step_mse", "model_loss_and_grads", "run_task", "sequence_cross_entropy",
+]
+
 # lessons 2–3: the MLP delta rule (rnnedu/mlp.py), Werbos' ordered derivatives (rnnedu/ordered.py), toy data
 from rnnedu.mlp import (  # noqa: E402
     MLP,
