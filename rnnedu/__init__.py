@@ -190,6 +190,54 @@ __all__ += [
     "two_spirals",
 ]
 
+# lessons 8–9: character-level RNNs — names by language, corpus, vocabulary, batches (rnnedu/data.py),
+# the classifier heads and the language model's sampling (rnnedu/charrnn.py)
+from rnnedu import data  # noqa: E402
+from rnnedu.data import (  # noqa: E402
+    LMBatch,
+    NameBatch,
+    NameBatches,
+    NamesDataset,
+    RandomBatches,
+    SequentialBatches,
+    Vocab,
+    encode_names,
+    load_corpus,
+    load_names,
+    one_hot,
+    train_test_split,
+)
+from rnnedu.charrnn import (  # noqa: E402
+    LanguageModelLoss,
+    PerplexityMonitor,
+    accuracy,
+    confusion_matrix,
+    init_classifier_params,
+    init_note_params,
+    last_states,
+    lm_loss_and_grads,
+    majority_baseline,
+    next_char_distribution,
+    note_classifier_logits,
+    note_classifier_loss,
+    note_objective_as_written,
+    perplexity,
+    predict_proba,
+    rnn_classifier_logits,
+    rnn_classifier_loss,
+    sample,
+    top_k,
+)
+
+__all__ += [
+    "data", "LMBatch", "NameBatch", "NameBatches", "NamesDataset", "RandomBatches", "SequentialBatches",
+    "Vocab", "encode_names", "load_corpus", "load_names", "one_hot", "train_test_split",
+    "LanguageModelLoss", "PerplexityMonitor", "accuracy", "confusion_matrix", "init_classifier_params", "init_note_params",
+    "last_states", "lm_loss_and_grads", "majority_baseline", "next_char_distribution",
+    "note_classifier_logits", "note_classifier_loss", "note_objective_as_written", "perplexity",
+    "predict_proba", "rnn_classifier_logits", "rnn_classifier_loss", "sample", "top_k",
+]
+
 # --- lesson 6: vanishing and exploding gradients (rnnedu.decay) ---
 from rnnedu import decay  # noqa: E402
 from rnnedu.decay import (  # noqa: E402
