@@ -29,6 +29,9 @@ def test_notebook_is_built_from_current_source(src):
 def test_notebook_executed_in_order_without_widget_state_or_errors(nb_path):
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
     assert "widgets" not in nb["metadata"], "stored widget state: JupyterLab would show a dead snapshot"
+    views = [o for c in nb["cells"] for o in c.get("outputs", [])
+             if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    assert not views, "stored widget views show 'model not found' in JupyterLab: rebuild with course.py execute"
     code = [c for c in nb["cells"] if c["cell_type"] == "code" and "".join(c["source"]).strip()]
     counts = [c["execution_count"] for c in code]
     assert counts == list(range(1, len(code) + 1)), "cells must be executed once each, top to bottom"

@@ -14,7 +14,6 @@ tests/test_notebooks_fresh.py fails if a .ipynb is older than its source.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import sys
 import time
@@ -41,18 +40,19 @@ def read_source(path: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def normalise(nb: nbformat.NotebookNode, stem: str) -> None:
-    """Make the stored notebook a pure function of its source: drop widget state and timings, and
-    replace the random widget model ids (new on every run, meaningless without the kernel) by ids
-    derived from the lesson and cell, so a rebuild of an unchanged lesson is byte-identical."""
+def normalise(nb: nbformat.NotebookNode) -> None:
+    """Make the stored notebook a pure function of its source: no widget state, no timings, and no
+    widget views. A stored view points at a model that exists only while the kernel runs: JupyterLab
+    shows "Error displaying widget: model not found" for it in a trusted notebook (seen in the browser
+    tests). Without it the output keeps its text form until the learner runs the cell, and a rebuild
+    of an unchanged lesson is byte-identical (the model ids were random). nbval skips the view's
+    MIME type, so it compares exactly what it compared before."""
     nb.metadata.pop("widgets", None)
     nb.metadata["language_info"] = {"name": "python"}
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
-        for k, output in enumerate(cell.get("outputs", [])):
-            view = output.get("data", {}).get(WIDGET_VIEW)
-            if view is not None:
-                view["model_id"] = hashlib.sha1(f"{stem}/{cell.id}/{k}".encode()).hexdigest()[:32]
+        for output in cell.get("outputs", []):
+            output.get("data", {}).pop(WIDGET_VIEW, None)
 
 
 def build(path: Path) -> Path:
@@ -61,7 +61,7 @@ def build(path: Path) -> Path:
     client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(OUT)}})
     client.execute()
-    normalise(nb, path.stem)
+    normalise(nb)
     target = OUT / (path.stem + ".ipynb")
     nbformat.write(nb, target)
     print(f"{target.relative_to(ROOT)}: {len(nb.cells)} cells in {time.perf_counter() - start:.1f} s", flush=True)

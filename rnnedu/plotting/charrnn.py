@@ -42,11 +42,11 @@ def plot_class_probabilities(ax, probs, labels: Sequence[str], *, highlight: int
 
 
 def plot_char_distribution(ax, probs, chars: Sequence[str], **bar_kw):
-    """Bars of a next-character distribution ``(V,)``; a space is labelled ``␣``. Returns the bars."""
+    """Bars of a next-character distribution ``(V,)``; a space is labelled ``sp``. Returns the bars."""
     probs = np.asarray(probs, dtype=float)
     x = np.arange(probs.size)
     bars = ax.bar(x, probs, color=bar_kw.pop("color", "C0"), **bar_kw)
-    ax.set_xticks(x, ["␣" if c == " " else c for c in chars], fontsize=8)
+    ax.set_xticks(x, ["sp" if c == " " else c for c in chars], fontsize=8)  # DejaVu Sans has no ␣ glyph
     ax.set_ylim(0, 1)
     ax.set_ylabel("probability")
     return bars

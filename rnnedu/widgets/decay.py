@@ -59,7 +59,7 @@ class DecayExplorer:
         self._phase: dict = {}   # (init, activation, H) -> (S, L) log10 norms
         self._phase_key = None
 
-        self.fig, (self.ax_decay, self.ax_phase) = live_figure(figsize=(9.6, 3.6), ncols=2,
+        self.fig, (self.ax_decay, self.ax_phase) = live_figure(figsize=(8.8, 3.4), ncols=2,
                                                                width_ratios=[1.25, 1])
         empty = np.zeros(2)
         self.lines = plot_decay(self.ax_decay, [0, 1], empty, empty, empty)
@@ -88,9 +88,11 @@ class DecayExplorer:
         self.readout = W.HTML(layout=W.Layout(min_height="7.5em"))
         for control in (self.scale, self.length, self.hidden, self.activation, self.init):
             control.observe(self._on_change, names="value")
-        controls = W.VBox([self.scale, self.length, self.hidden, self.activation, self.init, self.readout],
-                          layout=W.Layout(width="340px"))
-        self.widget = W.HBox([controls, self.fig.canvas])
+        # Controls above the figure, in two columns: side by side they squeezed the sliders to nothing
+        # in a notebook column narrower than the figure.
+        controls = W.HBox([W.VBox([self.scale, self.length, self.hidden, self.activation]),
+                           W.VBox([self.init, self.readout], layout=W.Layout(width="440px"))])
+        self.widget = W.VBox([controls, self.fig.canvas])
         self.profile = self.update(scale, T, H, activation, init)
         # Lay the figure out once, then freeze it: the constrained-layout solver would otherwise run on
         # every redraw (about half of the draw time of this figure).

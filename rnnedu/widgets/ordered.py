@@ -8,6 +8,8 @@ unrolled network (``rnnedu.ordered.scalar_rnn_system`` with ``rnnedu.plotting.gr
 
 from __future__ import annotations
 
+import re
+
 from typing import Mapping
 
 import ipywidgets as W
@@ -20,6 +22,16 @@ from rnnedu.widgets import live_figure, make_stepper
 def _num(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() and abs(x) < 1e6 else f"{x:.3f}"
 
+
+
+def _tex_to_html(tex: str) -> str:
+    """``z^h_{3}`` → ``z<sup>h</sup><sub>3</sub>``: table cells in HTML, which JupyterLab shows without
+    waiting for a math typesetter (the browser tests saw raw ``$z_{4}$`` in the table)."""
+    out = re.sub(r"_\{([^}]*)\}", r"<sub>\1</sub>", tex)
+    out = re.sub(r"\^\{([^}]*)\}", r"<sup>\1</sup>", out)
+    out = re.sub(r"_([A-Za-z0-9])", r"<sub>\1</sub>", out)
+    out = re.sub(r"\^([A-Za-z0-9])", r"<sup>\1</sup>", out)
+    return f"<i>{out}</i>"
 
 class OrderedStepper:
     """Step through ``ordered_derivatives(system, system.evaluate(inputs))`` from the last variable back.
@@ -67,7 +79,7 @@ class OrderedStepper:
                         + ([(st.name, self.system.target.name)] if st.direct else []),
                         values=shown)
         self.formula.value = f"$${st.latex(self.system)}$$"
-        rows = "".join(f"<tr><td>${self.system[s.name].tex}$</td><td>{_num(s.direct)}</td>"
+        rows = "".join(f"<tr><td>{_tex_to_html(self.system[s.name].tex)}</td><td>{_num(s.direct)}</td>"
                        f"<td><b>{_num(s.total)}</b></td></tr>" for s in self.trace[:step + 1])
         self.table.value = ("<table><tr><th>variable</th><th>partial ∂</th><th>ordered ∂⁺</th></tr>"
                             f"{rows}</table>")

@@ -40,8 +40,9 @@ class SoftmaxExplorer:
         self.readout = W.HTML()
         for s in [*self.sliders, self.temperature]:
             s.observe(self._on_change, names="value")
-        controls = W.VBox([*self.sliders, self.temperature, self.readout], layout=W.Layout(width="350px", min_width="350px"))
-        self.widget = W.HBox([controls, self.fig.canvas])
+        # Controls above the figure: fits a notebook column of ~750 px with the file browser open.
+        controls = W.HBox([W.VBox(self.sliders[:2] + [self.temperature]), W.VBox(self.sliders[2:] + [self.readout])])
+        self.widget = W.VBox([controls, self.fig.canvas])
         self.update(z, temperature)
 
     def _on_change(self, _change=None) -> None:
