@@ -39,3 +39,13 @@ def try_call(exercise: str, fn: Callable, *args):
         return quietly(fn, *args), None
     except Exception as exc:  # the learner's code may raise anything; report it as a hint
         return None, Feedback(exercise, False, f"your function raised {type(exc).__name__}: {exc}")
+
+
+def close(a, b, tol: float = 1e-9) -> bool:
+    """True when ``a`` is a finite array of ``b``'s shape and equal to it within ``tol`` (absolute and
+    relative). Anything that is not an array of numbers is simply not close."""
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.all(np.isfinite(a))) and np.allclose(a, b, rtol=tol, atol=tol)
