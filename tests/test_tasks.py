@@ -296,3 +296,29 @@ def test_lesson07_copy_checker_hints():
     assert "wrong length" in check_copy_baseline(lambda lag, k, n: n * np.log(k) / lag).message
     assert "mean per step" in check_copy_baseline(lambda lag, k, n: n * np.log(k)).message
     assert "WHEN" in check_copy_baseline(lambda lag, k, n: np.log(k + 2)).message
+
+
+def test_a_diverged_run_is_drawn_as_overflow_not_as_a_warning_or_silent_gap():
+    import warnings
+
+    from rnnedu.plotting.training import plot_grad_norms, plot_loss_curve
+    from rnnedu.train import History
+
+    h = History(steps=[1, 2, 3, 4], losses=[1.0, 5.0, 1e250, float("inf")], grad_norms=[1.0, 10.0, 1e200, float("inf")],
+                clipped=[False] * 4, diverged=True)
+    fig, (a1, a2) = plt.subplots(1, 2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib's "overflow encountered in exp" would fail here
+        loss_arts = plot_loss_curve(a1, h, window=1)
+        a1.set_yscale("log")
+        norm_arts = plot_grad_norms(a2, h)
+        fig.canvas.draw()
+    np.testing.assert_array_equal(np.isnan(loss_arts[0].get_ydata()), [False, False, True, True])
+    np.testing.assert_array_equal(np.isnan(norm_arts[0].get_ydata()), [False, False, True, True])
+    for arts in (loss_arts, norm_arts):
+        labels = [a.get_text() for a in arts if hasattr(a, "get_text")]
+        assert labels == ["diverged: above 1e+100\nfrom step 3"]
+    h_inf = History(steps=[1, 2], losses=[1.0, float("inf")], grad_norms=[1.0, float("inf")], clipped=[False] * 2)
+    arts = plot_grad_norms(a2, h_inf)
+    assert [a.get_text() for a in arts if hasattr(a, "get_text")] == ["diverged: overflow (inf)\nfrom step 2"]
+    plt.close(fig)

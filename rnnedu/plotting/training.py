@@ -12,18 +12,47 @@ import numpy as np
 
 from rnnedu.plotting.decay import finite_or_nan, power_of_ten_axis
 
+#: Values above this are drawn as "off the scale" rather than plotted: a log axis holding numbers near
+#: 1e308 overflows inside matplotlib (its margins are computed as 10**(log10 x ± pad)).
+OFF_SCALE = 1e100
+
+
+def _on_scale(values) -> tuple[np.ndarray, int | None, str]:
+    """``values`` with non-finite and off-scale entries replaced by NaN (a gap in the line), the index
+    of the first such entry (``None`` if there is none) and what happened there."""
+    v = np.asarray(values, dtype=float)
+    bad = ~np.isfinite(v) | (np.abs(v) > OFF_SCALE)
+    if not bad.any():
+        return v, None, ""
+    first = int(np.argmax(bad))
+    what = "overflow (inf)" if not np.isfinite(v[first]) else f"above {OFF_SCALE:.0e}"
+    return np.where(bad, np.nan, v), first, what
+
+
+def _mark_divergence(ax, step, what, line) -> list:
+    """A dotted vertical line and a label where a run left the scale or the float range: overflow is
+    shown as overflow, never as a silently missing stretch of curve."""
+    colour = line.get_color()
+    return [ax.axvline(step, color=colour, ls=":", lw=1),
+            ax.annotate(f"diverged: {what}\nfrom step {step}", xy=(step, 0.97), xycoords=("data", "axes fraction"),
+                        ha="right", va="top", fontsize="x-small", color=colour)]
+
 
 def plot_loss_curve(ax, history, *, baseline: float | None = None, window: int = 20, label: str | None = None,
                     **line_kw):
     """Running-mean loss of a :class:`~rnnedu.train.History` against the step, and (optionally) the
-    task's trivial baseline as a dashed grey line. Non-finite values (a diverged run) are not drawn.
+    task's trivial baseline as a dashed grey line. Non-finite or off-scale values (a diverged run) are
+    not drawn; where they start, a dotted line and a label say so ("diverged: overflow (inf)" or
+    "diverged: above 1e+100").
     Returns ``[line]`` or ``[line, baseline_line]``."""
     steps = np.asarray(history.steps)
     with np.errstate(invalid="ignore", over="ignore"):
         smooth = history.smoothed(window)
-    smooth = np.where(np.isfinite(smooth), smooth, np.nan)  # a diverged run ends in inf: leave a gap
+    smooth, first_bad, what = _on_scale(smooth)  # a diverged run ends in inf or 1e300: a marked gap
     (line,) = ax.plot(steps, smooth, label=label, **line_kw)
     artists = [line]
+    if first_bad is not None:
+        artists += _mark_divergence(ax, int(steps[first_bad]), what, line)
     if baseline is not None:
         artists.append(ax.axhline(baseline, color="0.45", ls="--", lw=1, label="baseline" if label else None))
     ax.set_xlabel("step")
@@ -34,10 +63,11 @@ def plot_loss_curve(ax, history, *, baseline: float | None = None, window: int =
 def plot_grad_norms(ax, history, *, clip: float | None = None, label: str | None = None, **line_kw):
     """Global gradient norm before clipping, log scale (non-finite values not drawn); the clip
     threshold as a dotted line."""
-    norms = np.asarray(history.grad_norms, dtype=float)
-    norms = np.where(np.isfinite(norms), norms, np.nan)
+    norms, first_bad, what = _on_scale(history.grad_norms)
     (line,) = ax.semilogy(history.steps, norms, label=label, lw=line_kw.pop("lw", 0.8), **line_kw)
     artists = [line]
+    if first_bad is not None:
+        artists += _mark_divergence(ax, int(np.asarray(history.steps)[first_bad]), what, line)
     if clip is not None:
         artists.append(ax.axhline(clip, color="k", ls=":", lw=1))
     ax.set_xlabel("step")
