@@ -58,3 +58,21 @@ def test_softmax_explorer_sliders_drive_update():
     np.testing.assert_allclose([b.get_height() for b in ex.bars], rn.softmax(z))
     # high temperature flattens the distribution
     assert max(b.get_height() for b in ex.bars) < 0.4
+
+
+def test_softmax_explorer_blits_after_the_first_draw():
+    ex = softmax_explorer()
+    draws = []
+    ex.fig.canvas.mpl_connect("draw_event", lambda e: draws.append(e))
+    ex.fig.canvas.draw()  # the first full draw saves the background
+    assert len(draws) == 1 and ex.blit.background is not None
+    blits = []
+    original = ex.fig.canvas.blit
+    ex.fig.canvas.blit = lambda bbox=None: (blits.append(bbox), original(bbox))
+    a, _ = ex.update([3.0, 0.0, 0.0, 0.0], 1.0)
+    assert len(draws) == 1 and len(blits) == 1  # no full redraw, one blit
+    # the blitted pixels are what a full draw gives
+    blitted = np.asarray(ex.fig.canvas.buffer_rgba()).copy()
+    ex.fig.canvas.draw()
+    np.testing.assert_array_equal(blitted, np.asarray(ex.fig.canvas.buffer_rgba()))
+    assert ex.image.get_clim() == (-0.25, 0.25)

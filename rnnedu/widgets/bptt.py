@@ -19,7 +19,7 @@ from rnnedu.plotting.bptt import (
     plot_unit_traces,
 )
 from rnnedu.rnn import bptt_contributions, bptt_trace, rnn_forward, truncation_mask
-from rnnedu.widgets import live_figure, make_stepper
+from rnnedu.widgets import Blit, live_figure, make_stepper
 
 
 def _orthogonal(rng, n: int) -> np.ndarray:
@@ -116,6 +116,8 @@ class BPTTStepper:
         self.ax_w.set_yticks([])
         self.fig.colorbar(self.w_image, ax=self.ax_w, shrink=0.8)
         self.readout = W.HTML()
+        # a step changes only these: blit them over the saved background instead of a full redraw
+        self.blit = Blit(self.fig, [self.delta_image, self.cursor, self.w_image, self.ax_delta.title])
         self.stepper = make_stepper(T, self.update, description="back", interval_ms=700)
         self.widget = W.VBox([self.stepper.widget, W.HBox([self.fig.canvas, self.readout])])
 
@@ -140,7 +142,7 @@ class BPTTStepper:
         self.readout.value = (f"<b>t = {info['t']}</b><br>‖δ_t‖ = {info['delta_norm']:.4f}<br>"
                               f"‖δ_(t+1) W_hhᵀ‖ = {info['future_norm']:.4f}<br>"
                               f"running dW_hh vs full:<br>relative error {info['rel_error']:.2e}")
-        self.fig.canvas.draw_idle()
+        self.blit.update()
         return info
 
 

@@ -17,7 +17,7 @@ import numpy as np
 from rnnedu.charrnn import next_char_distribution, predict_proba, sample, top_k
 from rnnedu.data import Vocab
 from rnnedu.plotting.charrnn import plot_char_distribution, plot_class_probabilities
-from rnnedu.widgets import live_figure
+from rnnedu.widgets import Blit, live_figure
 
 
 def _freeze_layout(fig) -> None:
@@ -45,6 +45,7 @@ class NameClassifierBox:
         self.readout = W.HTML(layout=W.Layout(height="90px"))
         self.text.observe(lambda change: self.update(change["new"]), names="value")
         self.widget = W.HBox([W.VBox([self.text, self.readout], layout=W.Layout(width="300px")), self.fig.canvas])
+        self.blit = Blit(self.fig, list(self.bars))  # fixed axes: only the bars change
         self.update(name)
         _freeze_layout(self.fig)
 
@@ -66,7 +67,7 @@ class NameClassifierBox:
         for i, (bar, p) in enumerate(zip(self.bars, probs)):
             bar.set_width(p)
             bar.set_color("C0" if i in top else "0.7")
-        self.fig.canvas.draw_idle()
+        self.blit.update()
         return best
 
 
@@ -105,6 +106,8 @@ class SamplerBox:
         for control in (self.text, self.temperature, self.length):
             control.observe(self._on_change, names="value")
         self.widget = W.VBox([W.HBox([self.text, self.temperature, self.length]), self.output, self.fig.canvas])
+        # fixed axes: only the bars and the two titles change
+        self.blit = Blit(self.fig, [*self.bars, *self.freq_bars, self.title, self.freq_title])
         self.update(prefix, temperature, n_chars)
         _freeze_layout(self.fig)
 
@@ -127,7 +130,7 @@ class SamplerBox:
         self.freq_title.set_text(f"character frequencies in the {len(text)}-character sample")
         self.output.value = (f"<pre style='white-space:pre-wrap;margin:0'><b>{html.escape(prefix)}</b>"
                              f"{html.escape(text)}</pre>")
-        self.fig.canvas.draw_idle()
+        self.blit.update()
         return text
 
 

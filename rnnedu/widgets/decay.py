@@ -30,7 +30,7 @@ from rnnedu.plotting.decay import (
     plot_decay,
     plot_phase_diagram,
 )
-from rnnedu.widgets import live_figure
+from rnnedu.widgets import Blit, live_figure
 
 T_MAX = 1000       # longest sequence the sliders reach
 N_INPUTS = 8       # D, the input features driving the network
@@ -98,6 +98,11 @@ class DecayExplorer:
         # every redraw (about half of the draw time of this figure).
         self.fig.draw_without_rendering()
         self.fig.set_layout_engine("none")
+        # The scale and length sliders change only the decay panel (its limits too) and the marker:
+        # redraw that whole panel and the marker over a background holding the phase diagram, whose
+        # mesh, contours and colour bar are most of a full draw. A new phase diagram (another
+        # initialisation, activation or H) still gets a full redraw, which also saves a new background.
+        self.blit = Blit(self.fig, [self.ax_decay, self.marker])
 
     # --- cached ingredients ---------------------------------------------------------------------------
 
@@ -144,7 +149,8 @@ class DecayExplorer:
             raise ValueError(f"sequence length T must lie in [1, {T_MAX}], got {T}")
         prof = self.compute(scale, T, H, activation, init)
         key = (init, activation, H)
-        if key != self._phase_key:
+        new_phase = key != self._phase_key
+        if new_phase:
             self.mesh.set_array(np.clip(finite_or_nan(self.phase(*key)), -20, 20).T)
             for cs in self._contours:
                 cs.remove()
@@ -159,7 +165,10 @@ class DecayExplorer:
         self.overflow_note.set_visible(prof.overflow)
         self.readout.value = self.describe(prof, scale)
         self.profile = prof
-        self.fig.canvas.draw_idle()
+        if new_phase or not hasattr(self, "blit"):
+            self.fig.canvas.draw_idle()
+        else:
+            self.blit.update()
         return prof
 
     @staticmethod

@@ -9,7 +9,7 @@ import numpy as np
 
 from rnnedu import plotting
 from rnnedu.softmax import softmax, softmax_jacobian
-from rnnedu.widgets import live_figure
+from rnnedu.widgets import Blit, live_figure
 
 
 SLIDER_LAYOUT = W.Layout(width="340px")  # room for the value readout right of each slider
@@ -31,7 +31,11 @@ class SoftmaxExplorer:
         a = softmax(z / temperature)
         self.bars = plotting.plot_probabilities(self.ax_bar, a)
         self.image = plotting.plot_jacobian(self.ax_jac, softmax_jacobian(z / temperature))
+        # Fixed colour limits: every entry a_i(δ_ij − a_j) lies in [−1/4, 1/4], so the colour bar never
+        # changes and only the bars and the image need redrawing (blitting, ~5 ms instead of ~50 ms).
+        self.image.set_clim(-0.25, 0.25)
         self.fig.colorbar(self.image, ax=self.ax_jac, shrink=0.8)
+        self.blit = Blit(self.fig, [*self.bars, self.image])
         self.sliders = [W.FloatSlider(value=float(v), min=-5.0, max=5.0, step=0.1, description=f"z{i + 1}",
                                       continuous_update=True, readout_format=".1f", layout=SLIDER_LAYOUT)
                         for i, v in enumerate(z)]
@@ -56,11 +60,9 @@ class SoftmaxExplorer:
         for bar, p in zip(self.bars, a):
             bar.set_height(p)
         self.image.set_data(jac)
-        lim = max(float(np.abs(jac).max()), 1e-3)
-        self.image.set_clim(-lim, lim)
         self.readout.value = (f"a = [{', '.join(f'{p:.3f}' for p in a)}]<br>"
                               f"entropy = {float(-(a * np.log(np.maximum(a, 1e-300))).sum()):.3f} nats")
-        self.fig.canvas.draw_idle()
+        self.blit.update()
         return a, jac
 
 

@@ -15,7 +15,7 @@ import numpy as np
 from matplotlib.ticker import NullLocator
 
 from rnnedu.train import clip_grad_norm, clip_grad_value, global_norm, gradient_cosine
-from rnnedu.widgets import live_figure
+from rnnedu.widgets import Blit, live_figure
 
 
 class ClippingExplorer:
@@ -71,6 +71,7 @@ class ClippingExplorer:
         self.readout = W.HTML()
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
         self.widget = W.VBox([W.HBox([self.slider, self.readout]), self.fig.canvas])
+        self.blit = Blit(self.fig, [self.pts_norm, self.pts_value, self.marker])  # fixed axes: blit these
         self.update(self.slider.value)
 
     def update(self, c: float) -> dict:
@@ -94,7 +95,7 @@ class ClippingExplorer:
                               f"<span style='color:#ff7f0e'>● element-wise (7.7)</span><br>"
                               f"‖g‖ = {self.norm:.3g} · entries cut element-wise: {out['fraction_cut']:.0%}<br>"
                               f"cos by norm = {out['cos_norm']:.3f}, cos element-wise = {out['cos_value']:.3f}")
-        self.fig.canvas.draw_idle()
+        self.blit.update()
         return out
 
 
