@@ -510,14 +510,16 @@ assert again == gru_run.test_loss
 # %% [markdown]
 # Bad hyperparameters are refused with a message that names them:
 
-# %% tags=["raises-exception"]
-rn.SGD(lr=-0.1)
-
-# %% tags=["raises-exception"]
-rn.clip_grad_norm(g_boom, 0.0)
-
-# %% tags=["raises-exception"]
-rn.adding_problem(32, 0, rng)
+# %%
+bad_calls = {"SGD(lr=-0.1)": lambda: rn.SGD(lr=-0.1),
+             "clip_grad_norm(g, 0.0)": lambda: rn.clip_grad_norm(g_boom, 0.0),
+             "adding_problem(32, lag=0)": lambda: rn.adding_problem(32, 0, rng)}
+for call, bad in bad_calls.items():
+    try:
+        bad()
+        raise AssertionError(f"{call} must be refused")
+    except ValueError as err:
+        print(f"{call:27s} → ValueError: {err}")
 
 # %% [markdown]
 # ## Exercises
