@@ -33,7 +33,15 @@ each lesson has a table for its note.
 """
 
 from rnnedu.activations import ACTIVATIONS, activation_derivative, apply_activation
-from rnnedu.gradcheck import GradCheck, check_gradient, error_bound, numerical_gradient, relative_error
+from rnnedu.gradcheck import (
+    GradCheck,
+    below,
+    check_gradient,
+    error_bound,
+    format_power,
+    numerical_gradient,
+    relative_error,
+)
 from rnnedu.softmax import (
     cross_entropy,
     cross_entropy_delta,
@@ -48,11 +56,13 @@ __all__ = [
     "ACTIVATIONS",
     "GradCheck",
     "activation_derivative",
+    "below",
     "apply_activation",
     "check_gradient",
     "cross_entropy",
     "cross_entropy_delta",
     "error_bound",
+    "format_power",
     "log_softmax",
     "numerical_gradient",
     "relative_error",

@@ -57,12 +57,42 @@ def relative_error(a, b) -> float:
     return float(np.linalg.norm(a - b) / scale)
 
 
+def format_power(x: float) -> str:
+    """A tolerance or bound written the same way everywhere: ``1e-07 → "1e-7"``, ``2e-05 → "2e-5"``.
+
+    Used for the thresholds lessons print, so that ``1e-7`` and ``1e-07`` never both appear.
+    """
+    x = float(x)
+    if not (np.isfinite(x) and x > 0):
+        raise ValueError(f"a tolerance must be a positive finite number, got {x!r}")
+    mantissa, exponent = f"{x:.0e}".split("e")
+    return f"{mantissa}e{int(exponent)}"
+
+
+def below(err: float, tol: float) -> str:
+    """Check ``err < tol`` and say so portably: ``below(3.7e-11, 1e-7) → "< 1e-7 ✓"``.
+
+    This is what a lesson prints for an error at round-off level. The digits of such an error change
+    with the order of floating-point operations, which differs between BLAS kernels (OpenBLAS picks
+    one per CPU: ``Haswell``, ``SkylakeX``, ``Zen``, …) and between numpy's SIMD paths: two machines
+    agree to about 1e-16 relative, not to the last bit (lesson 1 shows it). So the cell asserts the
+    exact value against a fixed tolerance and prints the tolerance it met, which reads the same on
+    every machine. Raises ``AssertionError`` naming both numbers when ``err`` is not below ``tol``
+    (NaN included): a check that fails must fail loudly, not print a wrong line.
+    """
+    shown = format_power(tol)
+    err = float(err)
+    if not err < tol:
+        raise AssertionError(f"error {err:.3g} is not below the tolerance {shown}")
+    return f"< {shown} ✓"
+
+
 def error_bound(err: float) -> str:
     """A relative error as the power of ten above it, e.g. ``7.3e-10 → "< 1e-9"``.
 
-    Lessons print this, not the error itself: the digits of an error at the level of float64
-    rounding change with the order of floating-point operations, so printing them would make the
-    stored notebook output differ from run to run (and machine to machine).
+    Not portable for errors at round-off level: an error near a power of ten (``9.6e-10`` on one
+    machine, ``1.04e-9`` on another) lands in different buckets. Lessons print :func:`below`, the
+    tolerance that the error met, instead; this stays for errors far from round-off.
     """
     if err == 0.0:
         return "= 0"
@@ -86,10 +116,11 @@ class GradCheck:
         return self.rel_error < self.tol
 
     def __repr__(self) -> str:
-        # A bound, not the digits: below the tolerance those are rounding noise (see error_bound).
-        verdict = "OK" if self.ok else "MISMATCH"
-        shown = error_bound(self.rel_error) if self.ok else f"= {self.rel_error:.2g}"
-        return f"{self.name}: relative error {shown} (tolerance {self.tol:.0e}) {verdict}"
+        # The tolerance met, not the digits: below it those are rounding noise that differs from one
+        # machine's BLAS kernel to another's (see `below`). A mismatch shows the error itself.
+        if self.ok:
+            return f"{self.name}: relative error < {format_power(self.tol)} ✓ OK"
+        return f"{self.name}: relative error = {self.rel_error:.2g}, not below {format_power(self.tol)} ✗ MISMATCH"
 
 
 def check_gradient(f, x, analytic, *, name: str = "gradient", tol: float = 1e-7, eps: float = 1e-6) -> GradCheck:

@@ -57,3 +57,28 @@ def test_error_bound_is_the_power_of_ten_above():
     assert rn.error_bound(0.0) == "= 0"
     bad = rn.check_gradient(lambda v: float(v.sum()), np.ones(2), np.array([2.0, 2.0]))
     assert "= 0.5" in repr(bad) and "MISMATCH" in repr(bad)
+
+
+def test_below_prints_the_tolerance_met_and_refuses_an_error_above_it():
+    assert rn.below(3.7e-11, 1e-7) == "< 1e-7 ✓"
+    assert rn.below(0.0, 1e-12) == "< 1e-12 ✓"
+    assert rn.below(0.04, 0.05) == "< 5e-2 ✓"
+    for err in (1e-7, 2e-7, float("nan"), float("inf")):
+        with pytest.raises(AssertionError, match="not below the tolerance 1e-7"):
+            rn.below(err, 1e-7)
+
+
+def test_format_power_writes_every_tolerance_one_way():
+    assert [rn.format_power(t) for t in (1e-7, 1e-07, 1e-12, 2e-5, 1.0, 1e3)] == ["1e-7", "1e-7", "1e-12", "2e-5", "1e0", "1e3"]
+    for bad in (0.0, -1e-3, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="tolerance"):
+            rn.format_power(bad)
+
+
+def test_grad_check_repr_does_not_depend_on_round_off_digits():
+    x = np.array([0.3, -0.7, 1.1])
+    f = lambda v: float(np.sin(v).sum())  # noqa: E731
+    a = rn.check_gradient(f, x, np.cos(x), name="d sin")
+    b = rn.check_gradient(f, x, np.cos(x) * (1 + 1e-12), name="d sin")  # another machine's last bits
+    assert a.rel_error != b.rel_error
+    assert repr(a) == repr(b) == "d sin: relative error < 1e-7 ✓ OK"
