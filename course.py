@@ -81,6 +81,10 @@ def single_threaded_blas() -> dict:
 def cmd_lab(args: list[str]) -> int:
     py = ensure_env()
     extra = ["--allow-root"] if hasattr(os, "geteuid") and os.geteuid() == 0 else []
+    if os.name == "posix":
+        # Kernels on local IPC sockets: never reachable from the network, and no "running over TCP
+        # without encryption" warning at every kernel start.
+        extra.append("--KernelManager.transport=ipc")
     return run([py, "-m", "jupyterlab", f"--ServerApp.root_dir={ROOT}", *extra, *args, ROOT / FIRST_LESSON], cwd=ROOT)
 
 

@@ -16,17 +16,39 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import jupytext
 import nbformat
+from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "notebooks" / "src"
 OUT = ROOT / "notebooks"
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# What a stored notebook shows in place of a widget until the learner runs the cell. nbval compares it
+# with the live widget's repr through tests/nbval_sanitize.cfg, which maps both onto one token.
+WIDGET_NOTE = "▶ Interactive: run the notebook (Run → Run All Cells) to move these controls. Above: the first state."
+SNAPSHOT = "__import__('rnnedu.widgets._snapshot', fromlist=['_']).display_new_canvases() and None"
+
+
+class SnapshotClient(NotebookClient):
+    """Executes a lesson and, after each cell that displayed a widget, pictures the widget's live
+    figures (in the same kernel, without history, so execution counts stay 1, 2, …). The pictures go
+    into the widget's stored output in :func:`normalise`."""
+
+    async def async_execute_cell(self, cell, cell_index, execution_count=None, store_history=True):
+        cell = await super().async_execute_cell(cell, cell_index, execution_count, store_history)
+        if cell.cell_type == "code" and any(WIDGET_VIEW in o.get("data", {}) for o in cell.get("outputs", [])):
+            probe = nbformat.v4.new_code_cell(SNAPSHOT)
+            await super().async_execute_cell(probe, cell_index, store_history=False)
+            self.nb.cells[cell_index] = cell  # nbclient files the probe under this index: put the cell back
+            pictures = [o["data"]["image/png"] for o in probe.outputs if "image/png" in o.get("data", {})]
+            cell.metadata["rnnedu_snapshots"] = pictures
+        return cell
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
 
 
@@ -49,16 +71,38 @@ def normalise(nb: nbformat.NotebookNode) -> None:
     MIME type, so it compares exactly what it compared before."""
     nb.metadata.pop("widgets", None)
     nb.metadata["language_info"] = {"name": "python"}
+    count = 0
     for cell in nb.cells:
+        if cell.cell_type == "code" and cell.get("execution_count") is not None:
+            # The snapshot probes run without history, but the kernel still counts them: renumber 1, 2, …
+            count += 1
+            cell.execution_count = count
+            for output in cell.outputs:
+                if output.output_type == "execute_result":
+                    output.execution_count = count
         cell.metadata.pop("execution", None)
+        pictures = cell.metadata.pop("rnnedu_snapshots", [])
         for output in cell.get("outputs", []):
-            output.get("data", {}).pop(WIDGET_VIEW, None)
+            data = output.get("data", {})
+            if data.pop(WIDGET_VIEW, None) is not None:
+                # The widget's text repr (`VBox(children=(HBox(…`) reads as garbage before the cell
+                # runs: store a picture of its figure and a note instead (issue 16).
+                data["text/plain"] = WIDGET_NOTE
+                if pictures:
+                    data["image/png"] = pictures[0]
+        for extra in pictures[1:]:
+            cell.outputs.append(nbformat.v4.new_output("display_data", data={"image/png": extra, "text/plain": WIDGET_NOTE}))
 
 
 def build(path: Path) -> Path:
     nb = read_source(path)
     start = time.perf_counter()
-    client = NotebookClient(nb, timeout=600, kernel_name="python3", record_timing=False,
+    # Kernels talk over local IPC sockets where the OS has them: ipykernel warns at every start that
+    # TCP without encryption can be read by others on the machine (issue 16), and IPC never leaves it.
+    # The socket path must be absolute: the kernel runs in notebooks/, the client here.
+    ipc = {"transport": "ipc", "ip": os.path.join(tempfile.mkdtemp(prefix="rnnedu-kernel-"), "k")} if os.name == "posix" else {}
+    km = AsyncKernelManager(kernel_name="python3", **ipc)
+    client = SnapshotClient(nb, km=km, timeout=600, kernel_name="python3", record_timing=False,
                             resources={"metadata": {"path": str(OUT)}})
     client.execute()
     normalise(nb)
