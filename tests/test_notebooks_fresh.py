@@ -41,3 +41,16 @@ def test_notebook_executed_in_order_without_widget_state_or_errors(nb_path):
             assert errors, "a cell tagged raises-exception should show its error"
         else:
             assert not errors, f"unexpected error output in {nb_path.name}: {errors[0]['ename']}"
+
+
+@pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_no_stored_output_shows_a_widget_repr(nb_path):
+    """Before a learner runs a lesson, a widget's text repr (`VBox(children=(HBox(…`) reads as garbage:
+    the builder stores a picture of the widget's first state and a note instead (issue 16)."""
+    nb = json.loads(nb_path.read_text(encoding="utf-8"))
+    for i, cell in enumerate(nb["cells"]):
+        for output in cell.get("outputs", []):
+            text = "".join(output.get("data", {}).get("text/plain", ""))
+            assert "(children=(" not in text, f"cell {i} stores a widget repr: rebuild with course.py execute"
+            if text.startswith("▶ Interactive"):
+                assert "image/png" in output["data"], f"cell {i}: the widget note has no picture of the first state"
