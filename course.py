@@ -45,13 +45,20 @@ def ensure_env(extras: str = "") -> Path:
     if sys.version_info < (3, 10):
         sys.exit(f"rnnedu needs Python >= 3.10; this is {sys.version.split()[0]}")
     digest = hashlib.sha256(b"".join((ROOT / n).read_bytes() for n in ("pyproject.toml", "constraints.txt"))).hexdigest()
+    python = f"{sys.version_info.major}.{sys.version_info.minor}"
     stamp = VENV / ".rnnedu-installed.json"
     py = venv_python()
     wanted = {extras} if extras else set()
     try:
         done = json.loads(stamp.read_text())
-        if py.exists() and done["digest"] == digest and wanted <= set(done["extras"]):
+        if py.exists() and done["digest"] == digest and wanted <= set(done["extras"]) and done.get("python") == python:
             return py
+        if py.exists() and done.get("python", python) != python:
+            # `python3.10 course.py test` after `python3.11 course.py test` must not quietly run 3.11.
+            print(f"{VENV} was made with Python {done.get('python')}; remaking it for Python {python} "
+                  f"(set RNNEDU_VENV to keep one environment per version) ...", flush=True)
+            if run([sys.executable, "-m", "venv", "--clear", VENV]) != 0:
+                sys.exit("could not re-create the virtual environment")
     except (OSError, ValueError, KeyError, TypeError):
         pass
     if not py.exists():
@@ -64,7 +71,7 @@ def ensure_env(extras: str = "") -> Path:
                 "-c", ROOT / "constraints.txt", "-e", target], cwd=ROOT)
     if code != 0:
         sys.exit(f"pip install failed (exit {code}); see the messages above")
-    stamp.write_text(json.dumps({"digest": digest, "extras": sorted(wanted)}))
+    stamp.write_text(json.dumps({"digest": digest, "extras": sorted(wanted), "python": python}))
     return py
 
 
