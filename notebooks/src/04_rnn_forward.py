@@ -241,9 +241,13 @@ print(f"w_ih {w_ih.shape} -> W_xh {W_xh4.shape}, W_hh {W_hh4.shape};  max |diffe
 # %% [markdown]
 # ### The linear sum $X + H$ (German note 000)
 #
-# The German note's classifier adds the one-hot character to the state before multiplying:
-# $H = W_2(X + H) + B_2$ and $Y = \log\operatorname{softmax}(W_1(X + H) + B_1)$. In our notation the
-# hidden update is
+# The German note's classifier adds the one-hot character to the state before multiplying. As written:
+#
+# > So ist Y durch $Y = \sigma(W_i(X+H) + B_i)$ definiert. … und H durch $H = W_i(X+H) + B_i$
+#
+# ("So Y is defined by … and H by …", σ being its log-softmax.) Its gradients then name two matrices,
+# $W_1$ for the output and $W_2$ for the state: $H = W_2(X + H) + B_2$ and
+# $Y = \log\operatorname{softmax}(W_1(X + H) + B_1)$. In our notation the hidden update is
 #
 # $$h_t = (x_t + h_{t-1})\, W_2^\top + B_2 \quad\Longrightarrow\quad
 # W_{xh} = W_{hh} = W_2^\top,\quad b_h = B_2,\quad \varphi = \text{identity} \tag{4.6}$$
