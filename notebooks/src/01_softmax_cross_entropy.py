@@ -282,9 +282,9 @@ assert rn.relative_error(box_first, dadw_num) < 1e-7 and rn.relative_error(box_s
 # Read the softmax as the model's probability of each class **given the input**, $p(k \mid x) = a_k$. The
 # Russian note calls it the *a priori* probability (as written: «Линивация softmax предполагает
 # априориорное вероятнство что пример принадлежит данному классу» — "softmax activation presumes the
-# a priori probability that the example belongs to the given class"). A priori means *before* seeing the example; $a$ is computed *from* the example, so it is the
-# probability after seeing it — conditional on $x$, a posterior. Same weights, two inputs, two
-# distributions:
+# a priori probability that the example belongs to the given class"). A priori means *before* seeing
+# the example; $a$ is computed *from* the example, so it is the probability after seeing it —
+# conditional on $x$, a posterior. Same weights, two inputs, two distributions:
 
 # %%
 W_demo = np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0]])  # a linear model: logits = x W_demo, 2 features → 3 classes
@@ -293,8 +293,7 @@ for x_demo in (np.array([1.0, 0.0]), np.array([0.0, 1.0])):
 assert not np.allclose(rn.softmax(np.array([1.0, 0.0]) @ W_demo), rn.softmax(np.array([0.0, 1.0]) @ W_demo))
 
 # %% [markdown]
-# With With a one-hot
-# target $y$, the probability of the observed class is $\prod_k a_k^{y_k}$. For N independent
+# With a one-hot target $y$, the probability of the observed class is $\prod_k a_k^{y_k}$. For N independent
 # examples the likelihood is a product, and the Russian note maximises it:
 #
 # $$p(y \mid w) = \prod_{n=1}^{N} \prod_{k=1}^{K} \big(a_k^{(n)}\big)^{y_k^{(n)}}.$$
@@ -379,14 +378,6 @@ assert not np.isclose(J_by_chars, J_by_classes)
 # %% [markdown]
 # ## 4. The output delta, directly: $a - y$
 #
-# Every derivative from here on is checked by central differences — for a scalar function $f$ of an
-# array $x$, one entry at a time:
-#
-# $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + \varepsilon e_i) - f(x - \varepsilon e_i)}{2\varepsilon} \tag{1.6}$$
-#
-# (`rn.numerical_gradient`; `rn.check_gradient` compares it with an analytic gradient and prints the
-# tolerance met, as explained in section 2.)
-#
 # Take one example and use (1.2) inside (1.4): $\ln a_j = z_j - \ln\sum_k e^{z_k}$, so
 #
 # $$E = -\sum_j y_j \Big(z_j - \ln\sum_k e^{z_k}\Big) = -\sum_j y_j z_j + \Big(\sum_j y_j\Big)\ln\sum_k e^{z_k}.$$
@@ -396,7 +387,14 @@ assert not np.isclose(J_by_chars, J_by_classes)
 #
 # $$\frac{\partial E}{\partial z} = \frac{1}{N}(a - y) \tag{1.5}$$
 #
-# The error signal is just "what the model said minus what was true".
+# The error signal is just "what the model said minus what was true". It is checked, like every
+# derivative in this course, by central differences — for a scalar function $f$ of an array $x$, one
+# entry at a time:
+#
+# $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + \varepsilon e_i) - f(x - \varepsilon e_i)}{2\varepsilon} \tag{1.6}$$
+#
+# (`rn.numerical_gradient`; `rn.check_gradient` compares it with an analytic gradient and prints the
+# tolerance met, as explained in section 2.)
 
 # %%
 check = rn.check_gradient(lambda v: rn.cross_entropy(v, yb), Zb, rn.cross_entropy_delta(Zb, yb), name="dE/dz = (a − y)/N")
