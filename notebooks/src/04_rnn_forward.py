@@ -255,7 +255,7 @@ print(f"w_ih {w_ih.shape} -> W_xh {W_xh4.shape}, W_hh {W_hh4.shape};  max |diffe
 # a **linear** RNN with tied input and recurrent weights — and $X + H$ only makes sense when the state
 # has as many entries as the alphabet ($D = H$). (Its first equation also uses one $W_i$ for both
 # layers; the two layers need their own $W_1$, $W_2$. Its output reads $X + H$, i.e. the previous state
-# and the new input, rather than the new state.)
+# and the new input, rather than the new state — as the concatenation reading below also does.)
 
 # %%
 n = 6  # alphabet size = state size, as X + H requires
@@ -268,6 +268,43 @@ for t in range(7):  # the note's formula, column vectors, one character at a tim
     Hcol = W2 @ (np.eye(n)[chars[t, 0]] + Hcol) + B2
     assert np.allclose(hs_german[t, 0], Hcol, rtol=0, atol=1e-13)
 print("H = W2 (X + H) + B2 is rnn_forward with W_xh = W_hh = W2ᵀ, b_h = B2, identity ✓")
+
+# %% [markdown]
+# That needed a time index the note does not write. Read as written, $H = W_2(X + H) + B_2$ is one
+# *equation* with $H$ on both sides: its solution $H = (I - W_2)^{-1}(W_2 X + B_2)$ depends on the current
+# character alone — the state of a network that has read that character forever, with no memory of the
+# name before it. The recurrence needs $H_t = W_2(X_t + H_{t-1}) + B_2$:
+
+# %%
+X_last = np.eye(n)[chars[-1, 0]]
+H_equation = np.linalg.solve(np.eye(n) - W2, W2 @ X_last + B2)  # H = W2 (X + H) + B2, solved for H
+gap_eq = rn.relative_error(H_equation, hs_german[-1, 0])
+print(f"H solving the note's equation for the last character vs h_T of the recurrence: relative difference {gap_eq:.2f}")
+assert np.allclose(H_equation, W2 @ (X_last + H_equation) + B2) and gap_eq > 0.05
+
+# %% [markdown]
+# And $X + H$ only adds when the state has one entry per character. Read $X + H$ as the **concatenation**
+# $[X, H]$ — note 004's $xc_t = [x_t, h_{t-1}]$, and the usual character-level name classifier — and every
+# objection goes away: the state has any size, input and recurrent weights are separate blocks, and
+# the sum is the special case of tied blocks, $w = [W_2, W_2]$. That is the reading that makes the German
+# classifier a sensible RNN:
+
+# %%
+r4 = np.random.default_rng(40)
+D_names, H_names = 57, 16  # e.g. 57 characters in, 16 state units
+x_name, h_name = np.eye(D_names)[[5]], np.zeros((1, H_names))  # (1, 57), (1, 16)
+try:
+    x_name + h_name
+except ValueError:
+    print(f"X + H with X {x_name.shape} and H {h_name.shape}: cannot be added (ValueError)")
+else:
+    raise AssertionError("vectors of different lengths were added")
+h_next = rn.concatenated_step(x_name, h_name, r4.normal(scale=0.3, size=(H_names, D_names + H_names)), np.zeros(H_names))
+print(f"[X, H] W: state {h_next.shape}")
+x6, h6 = np.eye(n)[[2]], r4.normal(size=(1, n))
+tied = np.concatenate([x6, h6], axis=1) @ np.hstack([W2, W2]).T  # [x, h] [W2, W2]ᵀ
+assert h_next.shape == (1, H_names) and np.allclose(tied, (x6 + h6) @ W2.T)
+print("the sum W2 (X + H) is the concatenation with tied blocks [W2, W2] ✓")
 
 # %% [markdown]
 # ### Row shapes, column products (Chinese note 001)
@@ -398,6 +435,8 @@ exercises.check_split_concatenated(my_split)
 #   `y.reshape(-1)` is silently wrong.
 # * The loss of an untrained model is $\log V$.
 # * The notes' concatenated and summed models are the same RNN with particular weights; note 001's
-#   "activation outside" model is a different network.
+#   "activation outside" model is a different network, and its row shapes need the row form $x_t w_{xh}$.
+# * The German note's $H = W_2(X + H) + B_2$ needs a time index to be a recurrence, and $X + H$ read as
+#   $[X, H]$ makes its classifier an ordinary RNN of any state size.
 #
 # Next, lesson 5 runs this computation backward: backpropagation through time.
