@@ -270,3 +270,18 @@ __all__ += [
     "jacobian_norms", "jacobian_product", "non_normal_matrix", "pascanu_bound", "phase_diagram",
     "scalar_decay", "step_jacobian",
 ]
+
+# --- lesson 5: the bias of truncated BPTT and randomised truncation (rnnedu.truncation) ---
+from rnnedu import truncation  # noqa: E402
+from rnnedu.truncation import (  # noqa: E402
+    draw_truncation_weights,
+    randomized_truncation_mean,
+    rnn_backward_weighted,
+    scaled_path_loss,
+    truncation_bias,
+)
+
+__all__ += [
+    "truncation", "draw_truncation_weights", "randomized_truncation_mean", "rnn_backward_weighted",
+    "scaled_path_loss", "truncation_bias",
+]

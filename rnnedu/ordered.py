@@ -326,7 +326,8 @@ def _softplus(z: float) -> float:
     return max(z, 0.0) + math.log1p(math.exp(-abs(z)))
 
 
-def scalar_rnn_system(xs: Sequence[float], targets: Sequence[float], *, h0: float = 0.0) -> OrderedSystem:
+def scalar_rnn_system(xs: Sequence[float], targets: Sequence[float], *, h0: float = 0.0,
+                      output_feedback: bool = False) -> OrderedSystem:
     r"""The note's RNN (seed 004) with one hidden unit, unrolled into an ordered system, lesson 3, eq. (3.6):
 
     .. math:: z^h_t = u\,x_t + w\,h_{t-1},\quad h_t = \tanh z^h_t,\quad z^o_t = v\,h_t,\quad
@@ -336,6 +337,11 @@ def scalar_rnn_system(xs: Sequence[float], targets: Sequence[float], *, h0: floa
     probability of class 1. Free variables ``u, w, v, h0`` (the weights come first, so their
     ordered derivatives are the BPTT sums ``∂⁺C/∂w = Σ_t ∂⁺C/∂z^h_t · h_{t−1}``). Biases are left
     out, as in the note. Evaluate with ``{"u": …, "w": …, "v": …, "h0": …}``.
+
+    ``output_feedback=True`` adds a free weight ``r`` and feeds each output into the next step,
+    :math:`z^h_t = u\,x_t + w\,h_{t-1} + r\,z^o_{t-1}` (``t ≥ 2``; a Jordan network). Then outputs *do*
+    depend on each other, and the note's remark :math:`∂^+C/∂z^o_t = ∂C/∂z^o_t` fails for ``t < T``
+    (lesson 3 shows it). Evaluate with ``r`` too.
     """
     xs = [float(x) for x in xs]
     ys = [float(y) for y in targets]
@@ -348,11 +354,21 @@ def scalar_rnn_system(xs: Sequence[float], targets: Sequence[float], *, h0: floa
     if not all(math.isfinite(x) for x in xs):
         raise ValueError("xs contains NaN or infinity")
     vs = [free("u"), free("w"), free("v"), free("h0", latex="h_{0}")]
+    if output_feedback:
+        vs.append(free("r"))
     for t, x in enumerate(xs, start=1):
-        vs.append(Variable(f"zh{t}", ("u", "w", f"h{t - 1}"),
-                           lambda u, w, hp, x=x: u * x + w * hp,
-                           (lambda u, w, hp, x=x: x, lambda u, w, hp: hp, lambda u, w, hp: w),
-                           rf"u \cdot {x:g} + w\,h_{{{t - 1}}}", rf"z^h_{{{t}}}"))
+        if output_feedback and t > 1:
+            vs.append(Variable(f"zh{t}", ("u", "w", f"h{t - 1}", "r", f"zo{t - 1}"),
+                               lambda u, w, hp, r, zp, x=x: u * x + w * hp + r * zp,
+                               (lambda u, w, hp, r, zp, x=x: x, lambda u, w, hp, r, zp: hp,
+                                lambda u, w, hp, r, zp: w, lambda u, w, hp, r, zp: zp,
+                                lambda u, w, hp, r, zp: r),
+                               rf"u \cdot {x:g} + w\,h_{{{t - 1}}} + r\,z^o_{{{t - 1}}}", rf"z^h_{{{t}}}"))
+        else:
+            vs.append(Variable(f"zh{t}", ("u", "w", f"h{t - 1}"),
+                               lambda u, w, hp, x=x: u * x + w * hp,
+                               (lambda u, w, hp, x=x: x, lambda u, w, hp: hp, lambda u, w, hp: w),
+                               rf"u \cdot {x:g} + w\,h_{{{t - 1}}}", rf"z^h_{{{t}}}"))
         vs.append(Variable(f"h{t}", (f"zh{t}",), math.tanh, (lambda z: 1.0 - math.tanh(z) ** 2,),
                            rf"\tanh z^h_{{{t}}}", rf"h_{{{t}}}"))
         vs.append(Variable(f"zo{t}", ("v", f"h{t}"), lambda v, h: v * h, (lambda v, h: h, lambda v, h: v),

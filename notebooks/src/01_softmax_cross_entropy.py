@@ -117,8 +117,8 @@ assert np.isfinite(rn.log_softmax(big)).all()
 #
 # $$J_{ij} = a_i(\delta_{ij} - a_j), \qquad J = \operatorname{diag}(a) - a^\top a \tag{1.3}$$
 #
-# $J$ is symmetric, and each row sums to zero (the probabilities always sum to 1, so their total
-# cannot change).
+# Each **column** sums to zero: $\sum_i a_i = 1$ for every $z$, so moving one logit $z_j$ cannot change the
+# total, $\sum_i \partial a_i/\partial z_j = 0$. And $J$ is symmetric, so each row sums to zero as well.
 
 # %%
 J = rn.softmax_jacobian(z)
@@ -127,29 +127,80 @@ print(J)
 # %% [markdown]
 # **Check against finite differences.** Row $i$ of the Jacobian is the gradient of the scalar
 # function $z \mapsto a_i(z)$. `rn.numerical_gradient` estimates a gradient by central differences,
-#
-# $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + \varepsilon e_i) - f(x - \varepsilon e_i)}{2\varepsilon}, \tag{1.6}$$
-#
-# with error $O(\varepsilon^2)$ from truncation and $O(10^{-16}/\varepsilon)$ from rounding: about
-# ten correct digits at $\varepsilon = 10^{-6}$ in float64. A correct derivative agrees to about
-# $10^{-9}$ relative error; a wrong one misses by far more.
+# $\partial f/\partial x_i \approx \big(f(x + \varepsilon e_i) - f(x - \varepsilon e_i)\big)/2\varepsilon$ (eq. (1.6) in
+# section 4, the tool of every lesson), with error $O(\varepsilon^2)$ from truncation and
+# $O(10^{-16}/\varepsilon)$ from rounding: about ten correct digits at $\varepsilon = 10^{-6}$ in float64. A
+# correct derivative agrees to about $10^{-9}$ relative error; a wrong one misses by far more. So the
+# check asserts the error is below $10^{-7}$ and prints that it is:
 
 # %%
 J_num = np.stack([rn.numerical_gradient(lambda v, i=i: rn.softmax(v)[i], z) for i in range(z.size)])
 err = rn.relative_error(J, J_num)
-print(f"relative error, analytic vs numerical Jacobian {rn.error_bound(err)}")
-assert err < 1e-7
-assert np.allclose(J, J.T) and np.allclose(J.sum(axis=1), 0.0)
+print(f"relative error, analytic vs numerical Jacobian {rn.below(err, 1e-7)}")
+assert np.allclose(J, J.T)
+assert np.allclose(J.sum(axis=0), 0.0) and np.allclose(J.sum(axis=1), 0.0)  # columns (the argument), rows (symmetry)
+
+# %% [markdown]
+# ### Why "< 1e-7 ✓" and not the digits
+#
+# The error above is far below $10^{-7}$, but its exact digits are not worth printing: they are
+# rounding noise, and they change from machine to machine. Floating-point addition is not
+# associative — every sum is rounded to 53 bits, and *which* intermediate sums get rounded depends on
+# the order:
+
+# %%
+left, right = (0.1 + 0.2) + 0.3, 0.1 + (0.2 + 0.3)
+print(f"(0.1 + 0.2) + 0.3 = {left!r}")
+print(f"0.1 + (0.2 + 0.3) = {right!r}")
+assert left != right and abs(left - right) <= np.finfo(float).eps * right
+
+# %% [markdown]
+# A dot product is a long sum, and libraries are free to add it up in any order. OpenBLAS picks a
+# kernel for the CPU it runs on (`Haswell`, `SkylakeX`, `Zen`, …), which splits the sum into 4, 8 or 16
+# lanes and adds them in its own order, often with *fused multiply–add* ($a \cdot b + c$ rounded once
+# instead of twice); numpy picks SIMD paths per CPU in the same way. The same data, summed in two
+# orders, in plain Python so that this cell shows the same digits everywhere:
+
+# %%
+r = np.random.default_rng(11)  # its own generator, so the numbers after this section do not move
+u, v = r.random(1000) - 0.5, r.random(1000) - 0.5  # uniform: made from random bits alone, the same everywhere
+products = (u * v).tolist()  # each product is rounded once, identically everywhere
+first_to_last, last_to_first = 0.0, 0.0
+for p in products:
+    first_to_last += p
+for p in reversed(products):
+    last_to_first += p
+scale = sum(abs(p) for p in products)  # the size of the numbers being added
+print(f"summed first to last: {first_to_last!r}")
+print(f"summed last to first: {last_to_first!r}")
+assert first_to_last != last_to_first and abs(first_to_last - last_to_first) < 1e-14 * scale
+blas_dot = float(u @ v)  # OpenBLAS's order, which depends on the CPU: asserted, not printed
+assert abs(blas_dot - first_to_last) < 1e-14 * scale
+print(f"u @ v (BLAS, summed in the CPU's order) vs the loop: |difference| / Σ|u_i v_i| {rn.below(abs(blas_dot - first_to_last) / scale, 1e-14)}")
+
+# %% [markdown]
+# Two machines therefore agree to about $10^{-16}$ relative, not to the last bit, and an error that is
+# itself at round-off level (like $10^{-10}$ from a finite difference) can read `3e-11` on one and
+# `4e-11` on another. That is why every check in this course **asserts** the exact value against a
+# fixed tolerance and **prints the tolerance it met**, `< 1e-7 ✓` (`rn.below`, and `print` of a
+# `rn.check_gradient` result). Numbers that are not round-off — losses, probabilities, accuracies —
+# are printed at a precision no change of kernel can move.
 
 # %% [markdown]
 # ### Where the German note goes wrong
 #
-# The note's long derivation introduces
-# $\lambda = \frac{1}{S} - \frac{e^{z_i}}{S^2}$ and concludes $\partial Y/\partial B_i = e^{z_i}\lambda$.
-# That product is exactly the diagonal $a_i - a_i^2$ — correct as far as it goes. But the note only
-# ever differentiates $\sigma_i$ by its *own* input: the cross terms $-a_i a_j$ never appear, so its
-# Jacobian is $\operatorname{diag}(a_i(1-a_i))$. It also writes $e^{(W_i(x+H)\cdot B_i)}$ where
-# $e^{(W_i(x+H)+B_i)}$ is meant. Both, checked:
+# The note is not part of the course's files, so here are the lines this section corrects, as written
+# (German, its "Notizen" — notes — part). Its setting: one input $s = x + h$, and class $i$ has its own
+# weight $w_i$ and bias $b_i$, so the logits are $z_i = w_i s + b_i$ (in code: `w * s_in + b`).
+#
+# > $\lambda = \frac{1}{\sum_{k=1}^K e^{(w_i^k (x+h) + b_i^k)}} - \frac{e^{(w_i (x+h) + b_i)}}{\left(\sum_{k=1}^K e^{(w_i^k (x+h) + b_i^k)} \right)^2}$
+# >
+# > $\boxed{\frac{\partial Y}{\partial B_i} = \frac{e^{(w_i^j (x+h) + B_i^j)}}{\sum_{k=1}^K e^{(w_i^k (x+h) + B_i^k)}} = e^{(w_i^j (x+h) \cdot B_i^j)} \cdot \lambda}$
+#
+# Its helper $\lambda = \frac{1}{S} - \frac{e^{z_i}}{S^2}$ is right: $e^{z_i}\lambda$ is exactly the diagonal
+# $a_i - a_i^2$. But the note only ever differentiates $\sigma_i$ by its *own* input: the cross terms
+# $-a_i a_j$ never appear, so its Jacobian is $\operatorname{diag}(a_i(1-a_i))$. And its box writes
+# $e^{(W_i(x+H)\cdot B_i)}$ where $e^{(W_i(x+H)+B_i)}$ is meant. Both, checked:
 
 # %%
 lam = notes.note000_lambda(z)
@@ -159,21 +210,90 @@ print("e^z · λ equals the diagonal a(1 − a):", np.exp(z) * lam)
 J_note = notes.note000_jacobian_diagonal_only(z)
 err_note = rn.relative_error(J_note, J_num)
 print(f"diagonal-only Jacobian vs numerical: relative error {err_note:.2f}")
-print("its rows sum to", J_note.sum(axis=1), "— but the probabilities always sum to 1")
-assert err_note > 0.3
+print("its columns sum to", J_note.sum(axis=0), "— but the probabilities always sum to 1, so they must be 0")
+assert err_note > 0.3 and not np.allclose(J_note.sum(axis=0), 0.0)
 
 w, s_in, b = np.array([0.8, -0.5, 1.5]), 0.7, np.array([0.3, 1.2, -0.4])  # z_i = w_i s + b_i, s = x + H
 dadb_num = np.array([rn.numerical_gradient(lambda bb, i=i: rn.softmax(w * s_in + bb)[i], b)[i] for i in range(3)])
 dadb_note = notes.note000_bias_derivative_as_written(w, s_in, b)
-print("∂a_i/∂b_i numerical:", dadb_num)
-print("note's boxed formula:", dadb_note, "(· instead of + in the exponent)")
+box_middle = notes.note000_bias_derivative_box(w, s_in, b)  # e^{z_i} / Σ_k e^{z_k}, the box's middle
+print("∂a_i/∂b_i numerical:      ", dadb_num)
+print("box, right (· for +):     ", dadb_note)
+print("box, middle (= σ_i):      ", box_middle, "— the line above it had σ_i − σ_i²")
 assert rn.relative_error(dadb_note, dadb_num) > 0.1
+assert rn.relative_error(box_middle, dadb_num) > 0.3 and rn.relative_error(box_middle - box_middle**2, dadb_num) < 1e-7
+
+# %% [markdown]
+# Four more slips in the same pages, each quoted and checked.
+#
+# **The derivative by $x_i$ is the derivative by $w_i$.** The note writes
+#
+# > $u(x) = e^{(w_i \cdot (x+h) + b_i)}$, $\quad \frac{du}{dx_i} u'(x) = e^{(w_i \cdot (x+h) + b_i)} \cdot (x+h)$
+#
+# The chain rule by $x$ brings down the inner derivative $w_i$; the factor $(x + h)$ is what the
+# derivative by $w_i$ brings down.
+
+# %%
+x_in, h_in = 0.4, 0.3  # s = x + h = 0.7, as above
+du_note = notes.note000_du_dx_as_written(w, x_in, h_in, b)
+du_dx = np.array([rn.numerical_gradient(lambda xx, i=i: np.exp(w[i] * (xx[0] + h_in) + b[i]), np.array([x_in]))[0] for i in range(3)])
+du_dw = np.array([rn.numerical_gradient(lambda ww, i=i: np.exp(ww[i] * (x_in + h_in) + b[i]), w)[i] for i in range(3)])
+print("note's du/dx_i:", du_note)
+print("numerical ∂u/∂x:", du_dx, "  numerical ∂u/∂w_i:", du_dw)
+assert rn.relative_error(du_note, du_dx) > 0.3 and rn.relative_error(du_note, du_dw) < 1e-7
+
+# %% [markdown]
+# **A denominator indexed by $i$.** The note writes the softmax of its classifier as
+#
+# > $\sigma_i = \frac{e^{(w_i \cdot (x+h) + b_i)}}{\sum_{k=1}^K e^{(w_i \cdot (x+h) + b_i)}}$
+#
+# The terms of the sum carry the numerator's index $i$, not $k$: all $K$ terms are the numerator itself,
+# so $\sigma_i = 1/K$ whatever the weights. Meant is $\sum_k e^{(w_k (x+h) + b_k)}$.
+
+# %%
+for w_try in (w, 5 * w):  # the weights above, and five times them
+    sigma_note = notes.note000_softmax_denominator_as_written(w_try, s_in, b)
+    print(f"w = {w_try}: σ as written {sigma_note},  softmax(w s + b) {rn.softmax(w_try * s_in + b)}")
+    assert np.allclose(sigma_note, 1 / 3) and not np.allclose(rn.softmax(w_try * s_in + b), 1 / 3, atol=0.01)
+
+# %% [markdown]
+# **Two boxes for $\partial Y/\partial w_i$.** First the note boxes
+#
+# > $\boxed{\frac{\partial Y}{\partial w_i} = e^{(w_i \cdot (x+h) + b_i)} \cdot (x+h) \cdot \boxed{\lambda}}$
+#
+# and a page later, going through $H_i$, boxes
+#
+# > $\Rightarrow \boxed{\frac{\partial Y}{\partial w_i} = e^{(w_i \cdot (x+H) + b_i)} \cdot w_i \cdot \lambda \cdot (x+H)}$
+#
+# They differ by the factor $w_i$, which came from multiplying $\partial Y/\partial H_i$ (which has it) by
+# $\partial H_i/\partial w_i$. The first is the diagonal derivative $a_i(1-a_i)\,s$; the second is not:
+
+# %%
+box_first, box_second = notes.note000_weight_derivative_boxes(w, s_in, b)
+dadw_num = np.array([rn.numerical_gradient(lambda ww, i=i: rn.softmax(ww * s_in + b)[i], w)[i] for i in range(3)])
+print("∂a_i/∂w_i numerical:", dadw_num)
+print("first box:          ", box_first)
+print("second box:         ", box_second, "(× w_i)")
+assert rn.relative_error(box_first, dadw_num) < 1e-7 and rn.relative_error(box_second, dadw_num) > 0.3
 
 # %% [markdown]
 # ## 3. Cross-entropy from maximum likelihood
 #
-# Read the softmax as the model's probability of each class, $p(k \mid x) = a_k$. With a one-hot
-# target $y$, the probability of the observed class is $\prod_k a_k^{y_k}$. For N independent
+# Read the softmax as the model's probability of each class **given the input**, $p(k \mid x) = a_k$. The
+# Russian note calls it the *a priori* probability (as written: «Линивация softmax предполагает
+# априориорное вероятнство что пример принадлежит данному классу» — "softmax activation presumes the
+# a priori probability that the example belongs to the given class"). A priori means *before* seeing
+# the example; $a$ is computed *from* the example, so it is the probability after seeing it —
+# conditional on $x$, a posterior. Same weights, two inputs, two distributions:
+
+# %%
+W_demo = np.array([[1.0, -1.0, 0.5], [0.0, 2.0, -1.0]])  # a linear model: logits = x W_demo, 2 features → 3 classes
+for x_demo in (np.array([1.0, 0.0]), np.array([0.0, 1.0])):
+    print(f"x = {x_demo}: softmax(x W) = {rn.softmax(x_demo @ W_demo)}")
+assert not np.allclose(rn.softmax(np.array([1.0, 0.0]) @ W_demo), rn.softmax(np.array([0.0, 1.0]) @ W_demo))
+
+# %% [markdown]
+# With a one-hot target $y$, the probability of the observed class is $\prod_k a_k^{y_k}$. For N independent
 # examples the likelihood is a product, and the Russian note maximises it:
 #
 # $$p(y \mid w) = \prod_{n=1}^{N} \prod_{k=1}^{K} \big(a_k^{(n)}\big)^{y_k^{(n)}}.$$
@@ -200,13 +320,21 @@ assert np.isclose(rn.cross_entropy(Zb, yb), -np.log(likelihood) / N)
 # %% [markdown]
 # ### Two wrong losses in the notes
 #
-# **Russian note, dropped logarithm.** Two of its lines read
-# $E = -\frac1N \sum_n \sum_j y_j^{(n)} a_j^{(n)}$ — the $\ln$ is missing. That is minus the mean
+# **Russian note, dropped logarithm.** Its line, as written:
+#
+# > $E(w) = -\frac{1}{N} \ln \prod_{n=1}^N \prod_{k=1}^K \left(\frac{e^{u_k^{(n)}}}{\sum_k e^{u_k^{(n)}}} \right)^{y_k^{(n)}} = -\frac{1}{N} \sum_{n=1}^N \sum_{j=1}^K y_j^{(n)} \frac{e^{u_j^{(n)}}}{\sum_k e^{u_k^{(n)}}}$
+#
+# The right-hand side has lost the $\ln$ in front of the fraction. That is minus the mean
 # *probability* of the true class, a different function whose gradient is not $a - y$ (checked in
 # section 4).
 #
-# **German note, sign and scale.** Its loss is $J = \big(\sum_{i=1}^{N}\sigma_{y_i}\big)/n$ with $\sigma$
-# the log-softmax: the mean log-*likelihood*, which it then **minimises** by gradient descent. One step
+# **German note, sign and scale.** As written:
+#
+# > $J = \left(\sum_{i=1}^N \sigma_{y_{1,i}} \right) / n$ — Die Lösung des Optimierungsproblems erfolgt mit dem
+# > Gradientenverfahren: $W_1 = W_1' - \alpha \cdot \nabla W_1$
+#
+# ("The optimisation problem is solved by gradient descent.") With $\sigma$
+# the log-softmax, the mean log-*likelihood*, which it then **minimises** by gradient descent. One step
 # of gradient descent on $J$ lowers the probability of the true class; the same step on $E$ raises it.
 # And $J$ is divided by $n$, the number of characters, instead of the number of examples $N$: double
 # the batch and the note's loss (and its gradient, hence the effective learning rate) doubles.
@@ -230,6 +358,24 @@ assert np.isclose(notes.note000_loss(Z2, y2, 57), 2 * notes.note000_loss(Zb, yb,
 assert np.isclose(rn.cross_entropy(Z2, y2), rn.cross_entropy(Zb, yb))
 
 # %% [markdown]
+# **One letter for two counts.** The note opens with
+#
+# > Sei X ein Vektor mit n Elementen, wobei n die Anzahl der Unicode Zeichen ist.
+# > Sei Y ein Vektor mit n Elementen, wobei n die Anzahl der Klassifizierungskategorien ist.
+#
+# ("Let X be a vector with n elements, where n is the number of Unicode characters. Let Y be a vector
+# with n elements, where n is the number of classification categories.") For a name classifier those
+# are, say, 57 characters and 18 languages: $W_1$ maps the one to the other and cannot be square, and
+# the loss $J = (\sum_i \sigma_{y_{1,i}})/n$ is a different number for each $n$ it might mean.
+
+# %%
+n_chars, n_classes = 57, 18
+J_by_chars, J_by_classes = notes.note000_loss(Zb, yb, n=n_chars), notes.note000_loss(Zb, yb, n=n_classes)
+print(f"W_1 maps X+H ({n_chars} entries) to Y ({n_classes} entries): {n_classes} × {n_chars} in the note's column form, not n × n")
+print(f"J with n = {n_chars} (characters): {J_by_chars:.4f};  with n = {n_classes} (categories): {J_by_classes:.4f}")
+assert not np.isclose(J_by_chars, J_by_classes)
+
+# %% [markdown]
 # ## 4. The output delta, directly: $a - y$
 #
 # Take one example and use (1.2) inside (1.4): $\ln a_j = z_j - \ln\sum_k e^{z_k}$, so
@@ -241,7 +387,14 @@ assert np.isclose(rn.cross_entropy(Z2, y2), rn.cross_entropy(Zb, yb))
 #
 # $$\frac{\partial E}{\partial z} = \frac{1}{N}(a - y) \tag{1.5}$$
 #
-# The error signal is just "what the model said minus what was true".
+# The error signal is just "what the model said minus what was true". It is checked, like every
+# derivative in this course, by central differences — for a scalar function $f$ of an array $x$, one
+# entry at a time:
+#
+# $$\frac{\partial f}{\partial x_i} \approx \frac{f(x + \varepsilon e_i) - f(x - \varepsilon e_i)}{2\varepsilon} \tag{1.6}$$
+#
+# (`rn.numerical_gradient`; `rn.check_gradient` compares it with an analytic gradient and prints the
+# tolerance met, as explained in section 2.)
 
 # %%
 check = rn.check_gradient(lambda v: rn.cross_entropy(v, yb), Zb, rn.cross_entropy_delta(Zb, yb), name="dE/dz = (a − y)/N")
@@ -252,6 +405,34 @@ grad_note = rn.numerical_gradient(lambda v: notes.note003_loss_without_log(v, yb
 err_no_log = rn.relative_error(grad_note, rn.cross_entropy_delta(Zb, yb))
 print(f"gradient of the Russian note's loss without ln vs (a − y)/N: relative error {err_no_log:.2f}")
 assert err_no_log > 0.5
+
+# %% [markdown]
+# **The Russian note's one-example derivation.** As written:
+#
+# > Очевидно при одном бинарном примере: $\;E(w) = \sum_{j=1}^K y_j \frac{e^{u_j^{(h)}}}{\sum_k e^{u_k^{(h)}}} = \sum_{j=1}^K y_j a_j^{(h)}$
+# >
+# > $= \sum_{j=1}^K \frac{y_j e^{u_j^{(h)}}}{\sum_k e^{u_k^{(h)}}} - y_i = \frac{e^{u_i^{(h)}}}{\sum_k e^{u_k^{(h)}}} - y_i = \alpha_i^{(h)} - y_i = s_i^{(h)}$
+#
+# ("Obviously, for one binary example: …") Two slips. The loss has lost its minus as well as its $\ln$:
+# $\sum_j y_j a_j$ is the probability of the true class, and minimising it pushes that probability
+# *down*. And in the derivative the numerator must be $e^{u_i}$ — differentiating $\ln\sum_k e^{u_k}$ by
+# $u_i$ gives $e^{u_i}/\sum_k e^{u_k}$ for every $j$-term, and the $y_j$ sum to 1. With $e^{u_j}$, as written,
+# $\sum_j y_j a_j = a_c$ for the true class $c$, so the step "$= a_i - y_i$" holds only at $i = c$:
+
+# %%
+c_true = 2
+one_loss = notes.note003_single_example_loss_as_written(z, c_true)
+g_one = rn.numerical_gradient(lambda v: notes.note003_single_example_loss_as_written(v, c_true), z)
+p_before, p_after = rn.softmax(z)[c_true], rn.softmax(z - 0.5 * g_one)[c_true]
+print(f"E as written = a_c = {one_loss:.4f}; after a descent step on it, P(true class) {p_before:.4f} → {p_after:.4f}")
+assert np.isclose(one_loss, p_before) and p_after < p_before
+
+delta_note = notes.note003_delta_as_written(z, c_true)
+delta_true = rn.numerical_gradient(lambda v: rn.cross_entropy(v[None, :], np.array([c_true])), z)
+print("as written, Σ_j y_j a_j − y_i:", delta_note)
+print("∂E/∂u_i, numerical (a − y):   ", delta_true)
+others = np.arange(z.size) != c_true
+assert np.isclose(delta_note[c_true], delta_true[c_true]) and not np.allclose(delta_note[others], delta_true[others])
 
 # %% [markdown]
 # ## 5. The same delta, through the Jacobian chain
@@ -379,9 +560,14 @@ exercises.check_cross_entropy_delta(my_delta)
 # | (1.5) | $\partial E/\partial z = (a-y)/N$ | `rn.cross_entropy_delta` |
 # | (1.6) | central differences | `rn.numerical_gradient`, `rn.check_gradient` |
 #
-# What the notes got wrong, each shown above by a number: the diagonal-only Jacobian and `·` for `+`
-# (German note); a loss that is a log-likelihood minimised by gradient descent and divided by the
-# number of characters (German note); a dropped $\ln$ and a dropped minus sign (Russian note).
+# What the notes got wrong, each quoted and shown above by a number. German note: the diagonal-only
+# Jacobian; `·` for `+`; a box for $\partial Y/\partial B_i$ that drops $-\sigma_i^2$; $du/dx_i$ that is $du/dw_i$;
+# a softmax denominator indexed by $i$ ($\sigma_i = 1/K$); two boxes for $\partial Y/\partial w_i$ that differ by
+# $w_i$; one $n$ for two counts; a loss that is a log-likelihood minimised by gradient descent and
+# divided by the number of characters. Russian note: a dropped $\ln$; a one-example loss that drops
+# the minus too; $e^{u_j}$ for $e^{u_i}$ in the delta; a dropped minus sign in $\partial\alpha_i/\partial u_i$; softmax
+# called an *a priori* probability. And why two machines print the same "< 1e-7 ✓" but not the same
+# last digits.
 #
 # **Next:** lesson 2 pushes $\delta = a - y$ back through the layers of a multilayer perceptron — the
 # delta rule — and lesson 5 pushes it back through time.

@@ -101,6 +101,10 @@ else:
 #
 # $$\frac{\partial E}{\partial W^{(s)}_{ji}} = \frac{\partial E}{\partial v^{(s)}_i}\,\frac{\partial v^{(s)}_i}{\partial W^{(s)}_{ji}} = \delta^{(s)}_i\, a^{(s-1)}_j .$$
 #
+# At the output layer the delta is lesson 1's $a - y$ (eq. (1.5) there, with the $\frac1B$ of the mean loss):
+#
+# $$\delta^{(L)} = \frac1B\big(\operatorname{softmax}(v^{(L)}) - y\big) \tag{2.4}$$
+#
 # One layer down, $v^{(s)}_i$ reaches the loss through **every** unit $k$ of layer $s+1$, since
 # $v^{(s+1)}_k = \sum_i \varphi(v^{(s)}_i) W^{(s+1)}_{ik} + b^{(s+1)}_k$. Sum over those paths:
 #
@@ -113,9 +117,7 @@ else:
 #
 # $$\delta^{(s)} = \varphi'\big(v^{(s)}\big) \odot \big(\delta^{(s+1)}\, W^{(s+1)\top}\big) \tag{2.5}$$
 #
-# It starts from the output delta of lesson 1, $\delta^{(L)} = \partial E/\partial v^{(L)}$:
-#
-# $$\delta^{(L)} = \frac1B\big(\operatorname{softmax}(v^{(L)}) - y\big) \tag{2.4}$$
+# Starting from (2.4) at $s = L$, (2.5) gives $\delta^{(L-1)}, \dots, \delta^{(1)}$ in turn.
 
 # %%
 grads = rn.mlp_backward(cache, y)
@@ -137,35 +139,59 @@ for s in range(net.n_layers, 0, -1):
 # %% [markdown]
 # ### Where the Russian note goes wrong here
 #
-# *Indices.* Its second-layer derivation ends in $\delta_i^{(h-2)} = \sum_k \delta_k^{(h)} w_{ki}^{(h)}\varphi'(v_i^{(h-1)})$
-# and $\dots = \delta_i^{(h-1)} a_j^{(h-1)}$; the right-hand sides belong to layer $h-1$, and the weight
-# gradient of layer $h-1$ multiplies $a^{(h-2)}$. (Its chains also carry "≤" where "=" is meant.) In our
-# network $h = L = 3$ and layers 1 and 2 both have 4 units, so the note's label can be tested as
-# written: its right-hand side is the gradient by $v^{(2)} = v^{(h-1)}$, not by $v^{(1)} = v^{(h-2)}$.
+# *Indices.* The note's second-layer derivation, as written (Russian note 003):
+#
+# > $\displaystyle = \frac{\partial E}{\partial v_i^{(h-1)}} a_j^{(h-1)} = \delta_i^{(h-1)} a_j^{(h-2)}$
+# >
+# > $\displaystyle \delta_i^{(h-2)} = \sum_k \delta_k^{(h)} w_{ki}^{(h)} \varphi'(v_i^{(h-1)})$
+#
+# Two superscript slips: the right-hand side of the second line belongs to layer $h-1$ (it is
+# $\delta^{(h-1)}$, not $\delta^{(h-2)}$), and the weight gradient of layer $h-1$ multiplies $a^{(h-2)}$, not
+# $a^{(h-1)}$ as the first line has it before correcting itself. (Its chains also carry "≤" where "="
+# is meant.) In our network $h = L = 3$ and layers 1 and 2 both have 4 units, so both labels can be
+# tested as written: the right-hand side is the gradient by $v^{(2)} = v^{(h-1)}$, not by
+# $v^{(1)} = v^{(h-2)}$; and $dW^{(2)}$ is $a^{(1)\top}\delta^{(2)}$, not $a^{(2)\top}\delta^{(2)}$.
 
 # %%
 rhs = rn.activation_derivative(cache.v[2], "tanh") * (grads.delta[3] @ net.weights[2].T)  # Σ_k δ_k^(h) w_ki^(h) φ'(v_i^(h-1))
 num_v2 = rn.numerical_gradient(lambda v: rn.loss_from_preactivation(net, 2, v, y), cache.v[2])
 num_v1 = rn.numerical_gradient(lambda v: rn.loss_from_preactivation(net, 1, v, y), cache.v[1])
-print(f"note's right-hand side vs ∂E/∂v(h−1) = ∂E/∂v(2): relative error {rn.relative_error(rhs, num_v2):.0e}")
+print(f"note's right-hand side vs ∂E/∂v(h−1) = ∂E/∂v(2): relative error {rn.below(rn.relative_error(rhs, num_v2), 1e-7)}")
 print(f"note's right-hand side vs ∂E/∂v(h−2) = ∂E/∂v(1): relative error {rn.relative_error(rhs, num_v1):.2f}")
-assert rn.relative_error(rhs, num_v2) < 1e-7 and rn.relative_error(rhs, num_v1) > 0.1
+assert rn.relative_error(rhs, num_v1) > 0.1
+
+dW2_num = rn.numerical_gradient(lambda W: rn.mlp_loss(rn.with_parameter(net, "W", 2, W), x, y), net.weights[1])
+err_a1 = rn.relative_error(cache.a[1].T @ grads.delta[2], dW2_num)  # a^(h-2)ᵀ δ^(h-1): the corrected label
+err_a2 = rn.relative_error(cache.a[2].T @ grads.delta[2], dW2_num)  # a^(h-1)ᵀ δ^(h-1): the note's first label
+print(f"dW(2) = a(1)ᵀ δ(2): relative error {rn.below(err_a1, 1e-7)};  a(2)ᵀ δ(2) (note's a_j^(h-1)): relative error {err_a2:.2f}")
+assert err_a2 > 0.1
 
 # %% [markdown]
-# *The matrix form.* It writes $\delta^{(s)} = \mathcal{C}(v^{(s)})^{\top}\big(W^{(s+1)\top}\delta^{(s+1)}\big)$. Read
-# literally, a transposed vector times a vector is an inner product — **one number**, not a vector.
-# The product must be element-wise:
+# *The matrix form.* The note writes (Russian: «В матричном виде», "in matrix form")
+#
+# > $\delta^{(s)} = \mathcal{C}(v^{(s)})^T (W^{(s+1)T} \delta^{(s+1)})$
+#
+# Whether that is right depends on what $\mathcal{C}(v)$ is, and the note does not say:
+#
+# * **$\mathcal{C}(v)$ the vector $\varphi'(v)$** (as in its entry-wise line $\delta_i = \mathcal{C}(v_i)\sum_k s_k w_{ki}$):
+#   then $\mathcal{C}^T(\cdot)$ is an inner product, **one number**, and no single number is the delta;
+# * **$\mathcal{C}(v)$ the Jacobian $\partial a/\partial v = \operatorname{diag}(\varphi'(v))$**: then the transpose
+#   changes nothing (a diagonal matrix is symmetric) and the product is exactly $\varphi'(v) \odot (\cdot)$ — correct.
+#
+# Both readings, against the delta measured by finite differences for example 1:
 
 # %%
 s = 2
 phi_prime = rn.activation_derivative(cache.v[s][0], "tanh")  # φ'(v(2)) of example 1, (n_2,)
 back = grads.delta[s + 1][0] @ net.weights[s].T             # δ(3) W(3)ᵀ, (n_2,)
-literal = phi_prime @ back                                   # φ'ᵀ(…): a scalar
-elementwise = phi_prime * back                               # φ' ⊙ (…)
-print(f"as written, φ'(v)ᵀ(δ Wᵀ): {literal:.4f}  (a single number)")
-print(f"element-wise φ'(v) ⊙ (δ Wᵀ): {elementwise}")
-print(f"δ(2) of example 1:          {grads.delta[s][0]}")
-assert np.ndim(literal) == 0 and np.allclose(elementwise, grads.delta[s][0])
+as_vector = phi_prime @ back                                 # reading 1, 𝒞 = φ'(v): 𝒞ᵀ(…) is a number
+as_jacobian = np.diag(phi_prime).T @ back                    # reading 2, 𝒞 = diag(φ'(v)): 𝒞ᵀ(…), a vector
+delta_measured = rn.numerical_gradient(lambda v: rn.loss_from_preactivation(net, s, v, y), cache.v[s])[0]
+print(f"reading 1, 𝒞 = φ'(v) a vector:    {as_vector:.4f}  (a single number)")
+print(f"reading 2, 𝒞 = diag(φ'(v)):       {as_jacobian}")
+print(f"δ(2) of example 1, measured:       {delta_measured}")
+assert not np.allclose(np.full_like(delta_measured, as_vector), delta_measured)  # no number is the delta
+assert rn.relative_error(as_jacobian, delta_measured) < 1e-7                     # the Jacobian reading is
 
 # %% [markdown]
 # *The output delta.* The note's softmax section (covered in lesson 1) drops a $\ln$ in two lines of the
@@ -204,8 +230,7 @@ per_example = [rn.mlp_backward(rn.mlp_forward(net, x[n:n + 1]), y[n:n + 1]) for 
 for s in range(1, net.n_layers + 1):
     mean_dW = np.mean([g.dW[s - 1] for g in per_example], axis=0)
     err = rn.relative_error(grads.dW[s - 1], mean_dW)
-    print(f"dW({s}) {grads.dW[s - 1].shape}: batch formula vs mean of per-example gradients, relative error {err:.0e}")
-    assert err < 1e-12
+    print(f"dW({s}) {grads.dW[s - 1].shape}: batch formula vs mean of per-example gradients, relative error {rn.below(err, 1e-12)}")
 
 # %% [markdown]
 # **Check every parameter against finite differences.** `rn.with_parameter` swaps one weight matrix,
@@ -243,9 +268,8 @@ for act in rn.ACTIVATIONS:
         cases.append((act, sizes, output, batch, worst))
 print(f"{'activation':10s} {'sizes':14s} {'output':9s} {'B':>2s}  worst relative error")
 for act, sizes, output, batch, worst in cases:
-    print(f"{act:10s} {str(sizes):14s} {output:9s} {batch:2d}  {worst:.0e}")
-assert all(c[-1] < 1e-7 for c in cases)
-print(f"all {len(cases)} networks: every gradient within 1e-7 of finite differences ✓")
+    print(f"{act:10s} {str(sizes):14s} {output:9s} {batch:2d}  {rn.below(worst, 1e-7)}")
+print(f"all {len(cases)} networks: every gradient within {rn.format_power(1e-7)} of finite differences ✓")
 
 # %% [markdown]
 # ## 4. Step through the backward pass
@@ -335,8 +359,9 @@ exercises.check_weight_gradient(my_weight_gradient)
 # | (2.8) | gradient descent with momentum | `rn.train_mlp` |
 #
 # What the Russian note got wrong, each shown by a number above: layer indices off by one in the
-# second-layer derivation, a transposed $\mathcal{C}(v)^\top$ that would make the delta a scalar, and (from
-# lesson 1) a dropped $\ln$ and a dropped minus sign.
+# second-layer derivation (both the delta's and the activation's superscript), a matrix form
+# $\mathcal{C}(v)^\top(\cdot)$ that is right only if $\mathcal{C}$ is the diagonal Jacobian (a vector $\mathcal{C}$ makes
+# the delta a scalar), and (from lesson 1) a dropped $\ln$ and a dropped minus sign.
 #
 # **Next:** lesson 3 reads the same backward pass as *ordered derivatives* — the partial derivative
 # of a variable against its total — which is exactly how BPTT is written for recurrent networks.

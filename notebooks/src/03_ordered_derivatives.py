@@ -61,9 +61,10 @@ rng = np.random.default_rng(3)
 #
 # $$z_j = f_j(z_1, \dots, z_{j-1}), \qquad j = 2, \dots, n, \qquad E = f_E(z_1, \dots, z_n) \tag{3.1}$$
 #
-# so one sweep from $z_1$ to $E$ computes everything. The note's example:
+# so one sweep from $z_1$ to $E$ computes everything. The note's example (eq. (3.5) once its table is
+# checked in section 2):
 #
-# $$z_2 = 2z_1, \quad z_3 = 3z_2 + z_1, \quad z_4 = 4z_3 + 2z_2 + z_1, \quad E = 4z_4 + 2z_2 \tag{3.5}$$
+# $$z_2 = 2z_1, \quad z_3 = 3z_2 + z_1, \quad z_4 = 4z_3 + 2z_2 + z_1, \quad E = 4z_4 + 2z_2$$
 
 # %%
 system = rn.werbos_example()
@@ -124,7 +125,12 @@ for step in result.trace:
 #
 # $$\frac{\partial E}{\partial z_i} \approx \frac{f_E(\dots, z_i + \varepsilon, \dots) - f_E(\dots, z_i - \varepsilon, \dots)}{2\varepsilon}\quad\text{(every other } z \text{ fixed)} \tag{3.4}$$
 #
-# The note's table, computed by (3.2), next to both measurements:
+# The note's system and its table,
+#
+# $$z_2 = 2z_1,\ z_3 = 3z_2 + z_1,\ z_4 = 4z_3 + 2z_2 + z_1,\ E = 4z_4 + 2z_2:\quad
+# \frac{\partial^+E}{\partial z_{4,3,2,1}} = 4, 16, 58, 136 \tag{3.5}$$
+#
+# computed by (3.2), next to both measurements:
 
 # %%
 numerical_total = {n: rn.numerical_ordered_derivative(system, values, n) for n in system.names}
@@ -203,9 +209,8 @@ for t in range(T, 0, -1):
     print(f"t = {t}: ∂⁺C/∂z^o = {rnn_result.total[f'zo{t}']:+.6f}, ∂⁺C/∂z^h = {rnn_result.total[f'zh{t}']:+.6f}")
 
 # %% [markdown]
-# **Check:** the note's recursion, its remark that $\partial^+C/\partial z^o_t = \partial C/\partial z^o_t$ (no output
-# feeds another output), its sums over time against the rule, and every weight's ordered derivative
-# against perturbing the whole unrolled network.
+# **Check:** the note's recursion, its sums over time against the rule, and every weight's ordered
+# derivative against perturbing the whole unrolled network.
 
 # %%
 tot, val = rnn_result.total, rnn_values
@@ -213,8 +218,6 @@ dphi = {t: 1 - np.tanh(val[f"zh{t}"]) ** 2 for t in range(1, T + 1)}
 assert np.isclose(tot[f"zh{T}"], tot[f"zo{T}"] * weights["v"] * dphi[T])
 for t in range(1, T):
     assert np.isclose(tot[f"zh{t}"], (tot[f"zo{t}"] * weights["v"] + tot[f"zh{t + 1}"] * weights["w"]) * dphi[t])
-for t in range(1, T + 1):  # the note: outputs depend on each other only through hidden states, so ∂⁺C/∂z^o_t = ∂C/∂z^o_t
-    assert tot[f"zo{t}"] == rnn_result.partial[f"zo{t}"]
 bptt = {"u": sum(tot[f"zh{t}"] * xs_seq[t - 1] for t in range(1, T + 1)),
         "w": sum(tot[f"zh{t}"] * val[f"h{t - 1}"] for t in range(1, T + 1)),
         "v": sum(tot[f"zo{t}"] * val[f"h{t}"] for t in range(1, T + 1))}
@@ -222,9 +225,71 @@ for name in ("u", "w", "v"):
     num = rn.numerical_ordered_derivative(rnn_system, rnn_values, name)
     err = rn.relative_error(tot[name], num)
     print(f"∂⁺C/∂{name}: rule (3.2) {tot[name]:+.6f}, sum over time {bptt[name]:+.6f}, "
-          f"whole-system perturbation {num:+.6f}, relative error {err:.0e}; partial ∂C/∂{name} = {rnn_result.partial[name]:.0f}")
-    assert np.isclose(tot[name], bptt[name], rtol=1e-12) and err < 1e-7
+          f"whole-system perturbation {num:+.6f}, relative error {rn.below(err, 1e-7)}; partial ∂C/∂{name} = {rnn_result.partial[name]:.0f}")
+    assert np.isclose(tot[name], bptt[name], rtol=1e-12)
 print("BPTT = ordered derivatives on the unrolled network ✓")
+
+# %% [markdown]
+# **The note's remark about the outputs.** It says (Chinese note 004, as written):
+#
+# > 因为 Fig. 1 中黄色模块之间的相互依赖关系是通过绿色模块产生的,它们之间并没有直接的依赖关系,所以有
+# > $\frac{\partial^+C}{\partial z_{o_t}} = \frac{\partial C}{\partial z_{o_t}}$
+#
+# ("Because the yellow blocks [outputs] depend on each other only through the green blocks [hidden
+# pre-activations], with no direct dependence between them, we have …".) The rule's table would
+# return the partial for an output by construction, so measure instead: nudge $z^o_t$ and let
+# everything later follow (3.3), or nudge it in $C$'s formula only (3.4). In the note's network the two
+# agree. Feed each output into the next step, $z^h_t = u\,x_t + w\,h_{t-1} + r\,z^o_{t-1}$ (a Jordan network),
+# and they do not — the remark is a property of this architecture, not of outputs:
+
+# %%
+feedback = rn.scalar_rnn_system(xs_seq, ys_seq, output_feedback=True)
+fb_values = feedback.evaluate({**weights, "r": 0.5})
+fb_result = rn.ordered_derivatives(feedback, fb_values)
+for label, sys_, vals in (("note's network", rnn_system, rnn_values), ("outputs fed back", feedback, fb_values)):
+    total = [rn.numerical_ordered_derivative(sys_, vals, f"zo{t}") for t in range(1, T + 1)]
+    partial = [rn.numerical_partial(sys_, vals, f"zo{t}") for t in range(1, T + 1)]
+    print(f"{label:17s} measured ∂⁺C/∂z^o_t: {', '.join(f'{v:+.4f}' for v in total)};  ∂C/∂z^o_t: {', '.join(f'{v:+.4f}' for v in partial)}")
+    if sys_ is rnn_system:
+        assert np.allclose(total, partial, rtol=0, atol=1e-8)
+    else:
+        assert all(abs(total[t] - partial[t]) > 1e-2 for t in range(T - 1)) and abs(total[-1] - partial[-1]) < 1e-8
+        assert np.allclose(total, [fb_result.total[f"zo{t}"] for t in range(1, T + 1)], rtol=1e-7)
+
+# %% [markdown]
+# **The note's column form, with more than one hidden unit.** For the last step the note writes
+#
+# > 并且, $\frac{\partial^+C}{\partial z_{h_T}} = \frac{\partial C}{\partial z_{h_T}} = \frac{\partial C}{\partial z_{o_T}}\, w_{ho}\, \dot\phi(z_{h_T})$
+#
+# ("and, …"). With one hidden unit and one output every factor is a number and the order does not
+# matter, which is why the scalar network above cannot show the problem. With $H$ hidden units and $K$
+# outputs in the note's column form, $\partial C/\partial z_o$ is $(K, 1)$, $w_{ho}$ is $(K, H)$ and $\dot\phi$ is $(H, 1)$:
+# the product as written does not conform. What is meant is
+#
+# $$\frac{\partial^+C}{\partial z_{h_T}} = \dot\phi(z_{h_T}) \odot \Big(w_{ho}^\top \frac{\partial C}{\partial z_{o_T}}\Big)
+# \qquad\big(\text{ours, rows: } \delta_T = (\delta^o_T W_{hy}^\top) \odot \varphi'(a_T)\big)$$
+#
+# Checked with $H = 3$ hidden units and $K = 2$ outputs, against finite differences by $z_{h_T}$:
+
+# %%
+H3, K3 = 3, 2
+r3 = np.random.default_rng(33)
+w_ho, b_ho = r3.normal(size=(K3, H3)), r3.normal(size=K3)  # the note's column form: z_o = w_ho h + b_ho
+z_hT = r3.normal(size=H3)
+label = 1  # ŷ one-hot on class 1 (the note's ŷ is our target)
+cost_of_zh = lambda zh: rn.cross_entropy((w_ho @ np.tanh(zh) + b_ho)[None, :], np.array([label]))  # noqa: E731
+dC_dzo = rn.softmax(w_ho @ np.tanh(z_hT) + b_ho) - np.eye(K3)[label]  # (K,)
+phi_dot = 1 - np.tanh(z_hT) ** 2  # (H,)
+measured = rn.numerical_gradient(cost_of_zh, z_hT)
+meant = phi_dot * (w_ho.T @ dC_dzo)
+try:
+    dC_dzo[:, None] @ w_ho @ phi_dot[:, None]  # (K,1)(K,H)(H,1), as written
+    raise AssertionError("the note's product conformed")
+except ValueError as err:
+    print(f"as written, (K,1)·(K,H)·(H,1): ValueError: {err}")
+print(f"φ̇ ⊙ (w_hoᵀ ∂C/∂z_o): {np.array2string(meant, precision=4)}")
+print(f"measured ∂⁺C/∂z_hT:  {np.array2string(measured, precision=4)}, relative error {rn.below(rn.relative_error(meant, measured), 1e-7)}")
+assert rn.relative_error((w_ho.T @ dC_dzo), measured) > 0.1  # and φ̇ is needed, element-wise
 
 # %% [markdown]
 # The partial derivative of $C$ by any weight is **0** — $C$'s formula reads only the outputs $z^o_t$.
@@ -240,9 +305,18 @@ rnn_widget.widget
 # %% [markdown]
 # ## 5. The note's cost function
 #
-# The note writes the cost as $C = -\sum_t\sum_k (1 - \hat y_{t,k})\log y_{t,k}$ with $\hat y$ the target (its
-# letters). Cross-entropy weights $\log y_{t,k}$ by the target itself, $\hat y_{t,k}$; with $1 - \hat y$ every
-# class *except* the true one is rewarded:
+# The note's cost reached us as text extracted from a web page, where the formula lost its symbols.
+# What survives is (Chinese note 004, as extracted):
+#
+# > 成本函数采用信息熵形式 `C=t=1Tk(1y^(t)k)log(y(t)k)=t=1Tc(yt)` … k表示输出层节点个数, y^ 表示真实的目标输出。
+#
+# ("The cost function takes the information-entropy [cross-entropy] form … k indexes the output nodes,
+# ŷ is the true target output.") Honestly, this cannot be read with certainty. The `(1y^(t)k)` is most
+# naturally $(1 - \hat y^{(t)}_k)$ — a minus lost in extraction — and that is how lessons 4 and 5 quote it.
+# But the "1" could as well be debris of the layout, and the words say *cross-entropy*, which is
+# $-\sum_k \hat y_k \log y_k$. So both readings are checked: read as $(1 - \hat y)$ the cost is wrong;
+# read as $\hat y$ it is right. Cross-entropy weights $\log y_{t,k}$ by the target itself, $\hat y_{t,k}$;
+# with $1 - \hat y$ every class *except* the true one is rewarded:
 #
 # $$C_\text{note} = -\sum_k (1-\hat y_k)\ln y_k, \qquad \frac{\partial C_\text{note}}{\partial z} = (K-1)\,y - (1 - \hat y)\quad(\hat y \text{ one-hot}) \tag{3.7}$$
 #
@@ -258,7 +332,7 @@ print(f"gradient of the note's cost:   {np.array2string(g_note, precision=4)}, f
       f"{np.array2string(2 * p - (1 - y_true), precision=4)}")
 print(f"gradient of cross-entropy:     {np.array2string(g_ce, precision=4)}, formula y − ŷ: {np.array2string(p - y_true, precision=4)}")
 p_note, p_ce = rn.softmax(z - 0.5 * g_note)[0], rn.softmax(z - 0.5 * g_ce)[0]
-print(f"P(true class): {p[0]:.4f} before; {p_note:.4f} after a step on the note's cost; {p_ce:.4f} after a step on cross-entropy")
+print(f"P(true class): {p[0]:.4f} before; {p_note:.4f} after a step on the cost read as (1 − ŷ); {p_ce:.4f} read as ŷ (cross-entropy)")
 assert rn.relative_error(g_note, 2 * p - (1 - y_true)) < 1e-7 and rn.relative_error(g_ce, p - y_true) < 1e-7
 assert p_note < p[0] < p_ce
 
@@ -312,7 +386,10 @@ exercises.check_cost(my_cost)
 # | (3.6) | a one-unit RNN, unrolled: weights' ordered derivatives are sums over time | `rn.scalar_rnn_system` |
 # | (3.7) | the note's cost with $1-\hat y$ pushes probability away from the target | `rn.note_cost` |
 #
-# The note's table is right; its cost function is not (shown above by a gradient step). Partial
+# The note's table is right; its cost function, read as $(1-\hat y)$, is not (shown above by a gradient
+# step; read as $\hat y$ it is the cross-entropy); its remark $\partial^+C/\partial z^o_t = \partial C/\partial z^o_t$ holds for
+# its network but not once outputs feed back; and its last-step formula needs $\dot\phi \odot (w_{ho}^\top\,\cdot)$
+# once there is more than one hidden unit. Partial
 # derivatives are local and ordered derivatives are global; BPTT is nothing but (3.2) swept backwards
 # over the unrolled network.
 #

@@ -25,7 +25,7 @@
 #
 # | quantity | this course | Chinese note 001 | Russian note 002 | Chinese note 004 | German note 000 |
 # |---|---|---|---|---|---|
-# | input at step $t$ | $x_t$ $(B, D)$, or token ids $(B,)$ | $x_t$ (column, $1\times n$ "单例") | $x_t$ | $x_t$ | $X$ (one-hot, $n$ Unicode characters) |
+# | input at step $t$ | $x_t$ $(B, D)$, or token ids $(B,)$ | $x_t$, declared a **row** $1\times n$ ("单例", one example) but multiplied as a column, $w_{xh}x_t$ (section 5) | $x_t$ | $x_t$ | $X$ (one-hot, $n$ Unicode characters) |
 # | hidden state | $h_t$ $(B, H)$ | $h_t$ ($1 \times 5$) | $s_t$ | $h_t$ | $H$ |
 # | input weights | $W_{xh}$ $(D, H)$ | $w_{xh}$ ($n \times 5$); $U$ | $U = W_{xh}^\top$ | first $D$ columns of $w_{ih}$ | $W_2$ (shared with $H$) |
 # | recurrent weights | $W_{hh}$ $(H, H)$ | $w_{hh}$; $w$ | $W = W_{hh}^\top$ | last $H$ columns of $w_{ih}$ | $W_2$ |
@@ -33,7 +33,7 @@
 # | biases | $b_h$, $b_y$ | $b_h$, $b_o$ | — | $b_{ih}$, $b_{ho}$ | $B_2$, $B_1$ |
 # | activation | $\varphi$ (tanh, sigmoid, relu, identity) | $\sigma$ (*outside* the recurrence in its first model) | $f$ | $\tanh$ | none (linear) |
 # | output | $o_t$ logits, $\hat y_t = \operatorname{softmax}(o_t)$ | $o$, $y_t$ | $\hat y_t$ (written $h_t$!) | $y_t = \operatorname{softmax}(z_{o_t})$ | $Y = \log\operatorname{softmax}(\cdot)$ |
-# | loss | $L$, mean over $T\cdot B$ | $J = \sum_t J_t$, $L = \sum_t L_t$ | $E = \sum_t E_t$ | $C = -\sum_t\sum_k \hat y \log y$ | $J$ |
+# | loss | $L$, mean over $T\cdot B$ | $J = \sum_t J_t$, $L = \sum_t L_t$ | $E = \sum_t E_t$ | $C = -\sum_t\sum_k (1-\hat y_k)\log y_k$ as extracted; cross-entropy $\hat y_k \log y_k$ meant (lesson 3) | $J$ |
 #
 # A column-vector note maps onto ours by transposition: its $U x_t + W s_{t-1}$ is our
 # $x_t W_{xh} + h_{t-1} W_{hh}$ with $W_{xh} = U^\top$, $W_{hh} = W^\top$. The Russian note reuses the
@@ -236,15 +236,18 @@ W_xh4, W_hh4 = rn.split_concatenated_weights(w_ih, D4)
 h_concat = rn.concatenated_step(x4, hprev4, w_ih, b_ih)
 h_ours = rn.rnn_step(x4, hprev4, W_xh4, W_hh4, b_ih)
 diff = float(np.abs(h_concat - h_ours).max())
-print(f"w_ih {w_ih.shape} -> W_xh {W_xh4.shape}, W_hh {W_hh4.shape};  max |difference| = {diff:.1e}")
-assert diff < 1e-14
+print(f"w_ih {w_ih.shape} -> W_xh {W_xh4.shape}, W_hh {W_hh4.shape};  max |difference| {rn.below(diff, 1e-14)}")
 
 # %% [markdown]
 # ### The linear sum $X + H$ (German note 000)
 #
-# The German note's classifier adds the one-hot character to the state before multiplying:
-# $H = W_2(X + H) + B_2$ and $Y = \log\operatorname{softmax}(W_1(X + H) + B_1)$. In our notation the
-# hidden update is
+# The German note's classifier adds the one-hot character to the state before multiplying. As written:
+#
+# > So ist Y durch $Y = \sigma(W_i(X+H) + B_i)$ definiert. … und H durch $H = W_i(X+H) + B_i$
+#
+# ("So Y is defined by … and H by …", σ being its log-softmax.) Its gradients then name two matrices,
+# $W_1$ for the output and $W_2$ for the state: $H = W_2(X + H) + B_2$ and
+# $Y = \log\operatorname{softmax}(W_1(X + H) + B_1)$. In our notation the hidden update is
 #
 # $$h_t = (x_t + h_{t-1})\, W_2^\top + B_2 \quad\Longrightarrow\quad
 # W_{xh} = W_{hh} = W_2^\top,\quad b_h = B_2,\quad \varphi = \text{identity} \tag{4.6}$$
@@ -252,7 +255,7 @@ assert diff < 1e-14
 # a **linear** RNN with tied input and recurrent weights — and $X + H$ only makes sense when the state
 # has as many entries as the alphabet ($D = H$). (Its first equation also uses one $W_i$ for both
 # layers; the two layers need their own $W_1$, $W_2$. Its output reads $X + H$, i.e. the previous state
-# and the new input, rather than the new state.)
+# and the new input, rather than the new state — as the concatenation reading below also does.)
 
 # %%
 n = 6  # alphabet size = state size, as X + H requires
@@ -265,6 +268,73 @@ for t in range(7):  # the note's formula, column vectors, one character at a tim
     Hcol = W2 @ (np.eye(n)[chars[t, 0]] + Hcol) + B2
     assert np.allclose(hs_german[t, 0], Hcol, rtol=0, atol=1e-13)
 print("H = W2 (X + H) + B2 is rnn_forward with W_xh = W_hh = W2ᵀ, b_h = B2, identity ✓")
+
+# %% [markdown]
+# That needed a time index the note does not write. Read as written, $H = W_2(X + H) + B_2$ is one
+# *equation* with $H$ on both sides: its solution $H = (I - W_2)^{-1}(W_2 X + B_2)$ depends on the current
+# character alone — the state of a network that has read that character forever, with no memory of the
+# name before it. The recurrence needs $H_t = W_2(X_t + H_{t-1}) + B_2$:
+
+# %%
+X_last = np.eye(n)[chars[-1, 0]]
+H_equation = np.linalg.solve(np.eye(n) - W2, W2 @ X_last + B2)  # H = W2 (X + H) + B2, solved for H
+gap_eq = rn.relative_error(H_equation, hs_german[-1, 0])
+print(f"H solving the note's equation for the last character vs h_T of the recurrence: relative difference {gap_eq:.2f}")
+assert np.allclose(H_equation, W2 @ (X_last + H_equation) + B2) and gap_eq > 0.05
+
+# %% [markdown]
+# And $X + H$ only adds when the state has one entry per character. Read $X + H$ as the **concatenation**
+# $[X, H]$ — note 004's $xc_t = [x_t, h_{t-1}]$, and the usual character-level name classifier — and every
+# objection goes away: the state has any size, input and recurrent weights are separate blocks, and
+# the sum is the special case of tied blocks, $w = [W_2, W_2]$. That is the reading that makes the German
+# classifier a sensible RNN:
+
+# %%
+r4 = np.random.default_rng(40)
+D_names, H_names = 57, 16  # e.g. 57 characters in, 16 state units
+x_name, h_name = np.eye(D_names)[[5]], np.zeros((1, H_names))  # (1, 57), (1, 16)
+try:
+    x_name + h_name
+except ValueError:
+    print(f"X + H with X {x_name.shape} and H {h_name.shape}: cannot be added (ValueError)")
+else:
+    raise AssertionError("vectors of different lengths were added")
+h_next = rn.concatenated_step(x_name, h_name, r4.normal(scale=0.3, size=(H_names, D_names + H_names)), np.zeros(H_names))
+print(f"[X, H] W: state {h_next.shape}")
+x6, h6 = np.eye(n)[[2]], r4.normal(size=(1, n))
+tied = np.concatenate([x6, h6], axis=1) @ np.hstack([W2, W2]).T  # [x, h] [W2, W2]ᵀ
+assert h_next.shape == (1, H_names) and np.allclose(tied, (x6 + h6) @ W2.T)
+print("the sum W2 (X + H) is the concatenation with tied blocks [W2, W2] ✓")
+
+# %% [markdown]
+# ### Row shapes, column products (Chinese note 001)
+#
+# Note 001 declares its shapes as rows and then multiplies as if they were columns. As written:
+#
+# > 例如 图中的三层神经网络 $h: size(1 \times 5)$ $o: size(1 \times 1)$
+# > 令 单例 $x: size(1 \times n)$ $w_{xh}: size(n \times 5)$ $w_{hh}: size(5 \times 5)$
+# > $h_t = w_{xh} x_t + w_{hh} h_{t-1} + b_h$
+#
+# ("For example, the three-layer network in the figure: h of size 1×5, o of size 1×1. Let one example
+# x be of size 1×n, w_xh of size n×5, w_hh of size 5×5.") With those shapes $w_{xh}x_t$ is
+# $(n \times 5)(1 \times n)$ and $w_{hh}h_{t-1}$ is $(5\times 5)(1 \times 5)$: neither product exists. The shapes
+# are exactly our row convention, and in it the step is $x_t w_{xh} + h_{t-1} w_{hh} + b_h$, of the declared
+# size $1 \times 5$. With the note's $n = V = 28$:
+
+# %%
+n001 = V  # the note's n: one-hot characters of the 28-symbol vocabulary
+x001, h001 = np.eye(n001)[[3]], np.zeros((1, 5))  # (1, n), (1, 5): the declared rows
+w_xh001, w_hh001, b_h001 = rng.normal(size=(n001, 5)), rng.normal(size=(5, 5)), np.zeros(5)
+for label, W_, v_ in (("w_xh x_t", w_xh001, x001), ("w_hh h_(t-1)", w_hh001, h001)):
+    try:
+        W_ @ v_
+    except ValueError:
+        print(f"{label} as written: {W_.shape} · {v_.shape} — no such product (ValueError)")
+    else:
+        raise AssertionError(f"{label} conformed")
+h_row = x001 @ w_xh001 + h001 @ w_hh001 + b_h001
+print(f"row form x_t w_xh + h_(t-1) w_hh + b_h: shape {h_row.shape}, the declared size of h")
+assert h_row.shape == (1, 5)
 
 # %% [markdown]
 # ### Where the activation sits (Chinese note 001)
@@ -365,6 +435,8 @@ exercises.check_split_concatenated(my_split)
 #   `y.reshape(-1)` is silently wrong.
 # * The loss of an untrained model is $\log V$.
 # * The notes' concatenated and summed models are the same RNN with particular weights; note 001's
-#   "activation outside" model is a different network.
+#   "activation outside" model is a different network, and its row shapes need the row form $x_t w_{xh}$.
+# * The German note's $H = W_2(X + H) + B_2$ needs a time index to be a recurrence, and $X + H$ read as
+#   $[X, H]$ makes its classifier an ordinary RNN of any state size.
 #
 # Next, lesson 5 runs this computation backward: backpropagation through time.
