@@ -270,3 +270,21 @@ __all__ += [
     "jacobian_norms", "jacobian_product", "non_normal_matrix", "pascanu_bound", "phase_diagram",
     "scalar_decay", "step_jacobian",
 ]
+
+# lesson 10: the capstone — min-char-rnn's loss function, clipping, Adagrad and loop (rnnedu/capstone.py)
+from rnnedu import capstone  # noqa: E402
+from rnnedu.capstone import (  # noqa: E402
+    CharRNNRun,
+    adagrad_step,
+    char_rnn_loss,
+    clip_by_global_norm,
+    from_min_char_rnn,
+    min_char_rnn_lossfun,
+    to_min_char_rnn,
+    train_char_rnn,
+)
+
+__all__ += [
+    "capstone", "CharRNNRun", "adagrad_step", "char_rnn_loss", "clip_by_global_norm", "from_min_char_rnn",
+    "min_char_rnn_lossfun", "to_min_char_rnn", "train_char_rnn",
+]
