@@ -160,46 +160,47 @@ def test_train_char_rnn_learns_and_carries_the_state():
 
 def learner_loss(params, X, Y, h_prev, mistake=None):
     """A learner's min-char-rnn in row form, written independently of the reference and the checker,
-    with one typical mistake switched on by name."""
+    with typical mistakes switched on by name (one name or a tuple of names)."""
+    mistakes = set(mistake) if isinstance(mistake, tuple) else {mistake}
     W_xh, W_hh, b_h, W_hy, b_y = (params[k] for k in KEYS)
     T, B = X.shape
     N = T * B
-    h = np.zeros_like(h_prev) if mistake == "ignore_h_prev" else h_prev.copy()
+    h = np.zeros_like(h_prev) if "ignore_h_prev" in mistakes else h_prev.copy()
     hs, ps = [h], []
     loss = 0.0
     for t in range(T):
-        rec = 0.0 if mistake == "forward_no_recurrence" else hs[-1] @ W_hh
+        rec = 0.0 if "forward_no_recurrence" in mistakes else hs[-1] @ W_hh
         h = np.tanh(W_xh[X[t]] + rec + b_h)
         hs.append(h)
         o = h @ W_hy + b_y
-        if mistake != "overflow":
+        if "overflow" not in mistakes:
             o = o - o.max(axis=1, keepdims=True)
         p = np.exp(o) / np.exp(o).sum(axis=1, keepdims=True)
         ps.append(p)
         loss -= np.log(p[np.arange(B), Y[t]]).sum()
-    if mistake != "summed_loss":
+    if "summed_loss" not in mistakes:
         loss /= N
     g = {k: np.zeros_like(v) for k, v in params.items()}
     dh_next = np.zeros_like(h_prev)
     for t in reversed(range(T)):
         dy = ps[t].copy()
         dy[np.arange(B), Y[t]] -= 1
-        if mistake != "summed_loss":
+        if "summed_loss" not in mistakes:
             dy /= N
         g["W_hy"] += hs[t + 1].T @ dy
         g["b_y"] += dy.sum(0)
-        dh = dy @ W_hy.T + (0.0 if mistake == "no_dh_next" else dh_next)
+        dh = dy @ W_hy.T + (0.0 if "no_dh_next" in mistakes else dh_next)
         dhraw = (1 - hs[t + 1] ** 2) * dh
         for b in range(B):
             g["W_xh"][X[t, b]] += dhraw[b]
-        g["W_hh"] += dhraw.T @ hs[t] if mistake == "dWhh_transposed" else hs[t].T @ dhraw
+        g["W_hh"] += dhraw.T @ hs[t] if "dWhh_transposed" in mistakes else hs[t].T @ dhraw
         g["b_h"] += dhraw.sum(0)
-        dh_next = dhraw @ (W_hh if mistake == "back_not_transposed" else W_hh.T)
-    if mistake == "divide_twice":
+        dh_next = dhraw @ (W_hh if "back_not_transposed" in mistakes else W_hh.T)
+    if "divide_twice" in mistakes:
         g = {k: v / N for k, v in g.items()}
-    if mistake == "column_dWxh":
+    if "column_dWxh" in mistakes:
         g["W_xh"] = g["W_xh"].T
-    return float(loss), g, (h_prev if mistake == "return_h_prev" else hs[-1])
+    return float(loss), g, (h_prev if "return_h_prev" in mistakes else hs[-1])
 
 
 @pytest.mark.parametrize("mistake, hint", [
@@ -218,6 +219,14 @@ def test_loss_checker_rejects_each_mistake_with_its_hint(mistake, hint):
     fb = lesson10.check_loss(lambda p, X, Y, h: learner_loss(p, X, Y, h, mistake))
     assert not fb.passed
     assert hint in fb.message, fb.message
+
+
+def test_loss_checker_hints_one_mistake_at_a_time_like_the_lessons_scaffold():
+    # the lesson's first attempt has both: the forward pass is reported first, then BPTT once it is fixed
+    both = lesson10.check_loss(lambda p, X, Y, h: learner_loss(p, X, Y, h, ("overflow", "no_dh_next")))
+    assert "overflows" in both.message
+    fixed = lesson10.check_loss(lambda p, X, Y, h: learner_loss(p, X, Y, h, ("no_dh_next",)))
+    assert "h_{t−1} path is missing in BPTT" in fixed.message
 
 
 def test_loss_checker_accepts_right_implementations():

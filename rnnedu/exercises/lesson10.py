@@ -92,6 +92,14 @@ def _grads(params, X, Y, h0, *, carry=True, transpose_back=False, tanh_prime=Tru
 
 # --- Exercise 10.1: the loss function -------------------------------------------------------------
 
+def _as_array(x):
+    """``x`` as a float array, or an array holding one NaN when it is not an array of numbers."""
+    try:
+        return np.asarray(x, dtype=float)
+    except (TypeError, ValueError):
+        return np.full(1, np.nan)
+
+
 def _unpack(out):
     """``(loss, grads, h_T)`` from the learner's return value, or a hint."""
     if not isinstance(out, (tuple, list)) or len(out) != 3:
@@ -205,7 +213,7 @@ def check_loss(fn: Callable, *, tol: float = 1e-6) -> Feedback:
             any(not np.array_equal(given[0][k], params[k]) for k in PARAM_KEYS):
         return Feedback(LOSS, False, "your function changes its inputs (params, X, Y or h_prev) in place; "
                                      "work on copies — the training loop reuses them.")
-    h_T = np.asarray(h_T, dtype=float) if not isinstance(h_T, (dict, str)) else np.full(1, np.nan)
+    h_T = _as_array(h_T)
     if h_T.shape != want_h.shape:
         return Feedback(LOSS, False, f"h_T is the last hidden state, shape (B, H) = {want_h.shape}; got {h_T.shape}.")
     if not close(h_T, want_h, 1e-9):
@@ -226,7 +234,7 @@ def check_loss(fn: Callable, *, tol: float = 1e-6) -> Feedback:
     got, hint = _unpack(out)
     if hint:
         return Feedback(LOSS, False, hint)
-    big_finite = np.isfinite(got[0]) and all(np.all(np.isfinite(np.asarray(got[1][k], dtype=float))) for k in PARAM_KEYS)
+    big_finite = np.isfinite(got[0]) and all(np.all(np.isfinite(_as_array(got[1][k]))) for k in PARAM_KEYS)
     if not big_finite:
         return Feedback(LOSS, False, "with logits near 1000 your loss or gradients are NaN or inf: exp(1000) "
                                      "overflows. Subtract each row's maximum before exp — softmax(o − max o) = "
@@ -238,7 +246,7 @@ def check_loss(fn: Callable, *, tol: float = 1e-6) -> Feedback:
 
     # gradients: shapes, then central differences of the learner's own loss
     for k in PARAM_KEYS:
-        g = np.asarray(grads[k], dtype=float) if not isinstance(grads[k], (dict, str)) else np.full(1, np.nan)
+        g = _as_array(grads[k])
         shape = np.shape(params[k])
         if g.shape != shape:
             if g.shape == shape[::-1]:
@@ -256,7 +264,7 @@ def check_loss(fn: Callable, *, tol: float = 1e-6) -> Feedback:
             num = numerical_gradient(f, params[k])
         except Exception as exc:  # the learner's code may raise anything
             return Feedback(LOSS, False, f"your function raised {type(exc).__name__} during the gradient check: {exc}")
-        errors[k] = relative_error(np.asarray(grads[k], dtype=float), num)
+        errors[k] = relative_error(_as_array(grads[k]), num)
     bad = [k for k in PARAM_KEYS if not errors[k] < tol]
     if bad:
         hint = _grad_hint(grads, params, X, Y, h0)
