@@ -15,7 +15,7 @@ import numpy as np
 
 from rnnedu.capstone import PARAM_KEYS, adagrad_step, char_rnn_loss, clip_by_global_norm
 from rnnedu.exercises._feedback import Feedback, close, quietly, try_call
-from rnnedu.gradcheck import numerical_gradient, relative_error
+from rnnedu.gradcheck import format_power, numerical_gradient, relative_error
 from rnnedu.softmax import log_softmax, softmax
 from rnnedu.train import clip_grad_value, global_norm, gradient_cosine
 
@@ -278,7 +278,7 @@ def check_loss(fn: Callable, *, tol: float = 1e-6) -> Feedback:
         return Feedback(LOSS, False, "your gradients match your loss's central differences but not the reference: "
                                      "is your loss smooth near this point?")
     return Feedback(LOSS, True, f"loss, h_T and all five gradients agree with central differences of your own "
-                                f"loss (relative error < {tol:.0e}) and with the reference; logits near 1000 "
+                                f"loss (relative error < {format_power(tol)}) and with the reference; logits near 1000 "
                                 "do not overflow.")
 
 
