@@ -4,6 +4,8 @@ reject each typical wrong implementation with its own hint and accept right ones
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import rnnedu as rn
 from rnnedu.exercises import lesson10
@@ -42,6 +44,19 @@ def test_reference_equals_lesson9_loss_and_state():
     assert all(np.allclose(grads[k], ref[k], rtol=1e-10, atol=1e-14) for k in KEYS)
     assert np.allclose(h_T, ref_h, rtol=0, atol=1e-14)
     assert rn.char_rnn_loss(p, X, Y)[0] == pytest.approx(rn.lm_loss_and_grads(p, X, Y)[0], rel=1e-12)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 2**31), V=st.integers(2, 9), H=st.integers(1, 6), T=st.integers(1, 7),
+       B=st.integers(1, 4), carried=st.booleans())
+def test_reference_equals_lesson9_loss_over_random_shapes(seed, V, H, T, B, carried):
+    p, X, Y, h0 = problem(seed, V=V, H=H, T=T, B=B)
+    h0 = h0 if carried else None
+    loss, grads, h_T = rn.char_rnn_loss(p, X, Y, h0)
+    ref_loss, ref, ref_h = rn.lm_loss_and_grads(p, X, Y, h0)
+    assert loss == pytest.approx(ref_loss, rel=1e-12)
+    assert all(np.allclose(grads[k], ref[k], rtol=1e-9, atol=1e-13) for k in KEYS)
+    assert np.allclose(h_T, ref_h, rtol=0, atol=1e-13)
 
 
 def test_reference_is_min_char_rnn_transposed():
