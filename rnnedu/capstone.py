@@ -339,7 +339,7 @@ def train_char_rnn(params, ids, *, loss_fn: Callable = char_rnn_loss, clip_fn: C
     raises ``ValueError`` naming the step. ``smoothing`` is β of the smoothed loss: min-char-rnn's
     0.999 suits its 100 000+ steps, the lesson's default 0.99 its 1000. Returns a :class:`CharRNNRun`.
     """
-    p = _check_params(params)
+    p = {k: v.copy() for k, v in _check_params(params).items()}  # an in-place update_fn must not touch params
     B = _positive_int(batch_size, "batch_size")
     T = _positive_int(num_steps, "num_steps")
     n = _positive_int(n_steps, "n_steps")
@@ -374,6 +374,8 @@ def train_char_rnn(params, ids, *, loss_fn: Callable = char_rnn_loss, clip_fn: C
                 grads = {k: np.asarray(grads[k], dtype=np.float64) for k in PARAM_KEYS}
                 run.grad_norms.append(global_norm(grads))
                 grads = clip_fn(grads, max_norm)
+                if isinstance(grads, tuple):  # (clipped, norm), like rn.clip_grad_norm
+                    grads = grads[0]
                 p, memory = update_fn(p, grads, memory, lr)
                 smooth = smoothing * smooth + (1.0 - smoothing) * loss
                 run.losses.append(loss)

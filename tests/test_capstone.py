@@ -164,6 +164,16 @@ def test_train_char_rnn_learns_and_carries_the_state():
     assert np.array_equal(p0["W_hh"], rn.init_rnn_params(V, 16, V, np.random.default_rng(0))["W_hh"])  # untouched
     assert np.all(seen[0] == 0) and np.any(seen[1] != 0)  # zeros at the start of a pass, then carried
     assert set(rn.sample(run.params, vocab, "the ", 50, 0.5, np.random.default_rng(0))) <= set(text)
+    def in_place(params, g, m, lr):  # min-char-rnn's style: mutate and return the same dicts
+        for k in params:
+            m[k] += g[k] * g[k]
+            params[k] -= lr * g[k] / np.sqrt(m[k] + 1e-8)
+        return params, m
+
+    run2 = rn.train_char_rnn(p0, ids, clip_fn=rn.clip_grad_norm, update_fn=in_place, batch_size=4, num_steps=10,
+                             n_steps=150, lr=0.1, rng=np.random.default_rng(1), progress=False)
+    assert np.array_equal(p0["W_hh"], rn.init_rnn_params(V, 16, V, np.random.default_rng(0))["W_hh"])
+    assert run2.losses == pytest.approx(run.losses, rel=1e-9)  # the same run as with the pure reference
     with pytest.raises(ValueError, match="batch_size"):
         rn.train_char_rnn(p0, ids, batch_size=0, progress=False)
     with pytest.raises(ValueError, match="loss became"):
