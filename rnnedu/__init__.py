@@ -14,9 +14,11 @@ Row vectors, batch first inside a step, time-major sequences::
 
 Shapes (letters used in every docstring):
 
-    ======  ==========  =======================================
+    ======  ==========  ================================]
+
     name    shape       meaning
-    ======  ==========  =======================================
+    ======  ==========  ================================]
+
     x_t     (B, D)      input at step t, B examples, D features
     h_t     (B, H)      hidden state, H units
     o_t     (B, K)      logits over K classes (K = V, the vocabulary, for a language model)
@@ -25,7 +27,8 @@ Shapes (letters used in every docstring):
     W_hy    (H, K)      hidden-to-output weights
     b_h     (H,)        hidden bias;  b_y (K,) output bias
     xs      (T, B, D)   a sequence, time-major; token ids are (T, B)
-    ======  ==========  =======================================
+    ======  ==========  ================================]
+
 
 The gradient of a quantity ``W`` is named ``dW`` and has ``W``'s shape. A column-vector note
 (``h_t = U x_t + W h_{t-1}``) maps onto this by transposition: ``U = W_xhᵀ``, ``W = W_hhᵀ``, ``V = W_hyᵀ``;
@@ -284,4 +287,22 @@ from rnnedu.truncation import (  # noqa: E402
 __all__ += [
     "truncation", "draw_truncation_weights", "randomized_truncation_mean", "rnn_backward_weighted",
     "scaled_path_loss", "truncation_bias",
+]
+
+# lesson 10: the capstone — min-char-rnn's loss function, clipping, Adagrad and loop (rnnedu/capstone.py)
+from rnnedu import capstone  # noqa: E402
+from rnnedu.capstone import (  # noqa: E402
+    CharRNNRun,
+    adagrad_step,
+    char_rnn_loss,
+    clip_by_global_norm,
+    from_min_char_rnn,
+    min_char_rnn_lossfun,
+    to_min_char_rnn,
+    train_char_rnn,
+)
+
+__all__ += [
+    "capstone", "CharRNNRun", "adagrad_step", "char_rnn_loss", "clip_by_global_norm", "from_min_char_rnn",
+    "min_char_rnn_lossfun", "to_min_char_rnn", "train_char_rnn",
 ]
