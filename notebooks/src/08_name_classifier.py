@@ -492,8 +492,9 @@ print(f"{f'tanh RNN (H = {H}), Adam':<34s} {acc_rnn:6.1%}   ({fit_rnn:.1%})")
 assert acc_rnn > 4 * baseline
 
 # %%
-# NBVAL_IGNORE_OUTPUT: the note's linear model trains chaotically (twin check in section 5), so these two
-# accuracies move by a few points from one BLAS kernel to another; the assert states what they show.
+# NBVAL_IGNORE_OUTPUT
+# (why: the note's linear model trains chaotically — twin check in section 5 — so these two accuracies
+# move by a few points from one BLAS kernel to another; the assert states what they show)
 print(f"{'note model, gradient descent':<34s} {acc_sgd:6.1%}   ({fit_sgd:.1%})")
 print(f"{'note model, Adam':<34s} {acc_note:6.1%}   ({fit_note:.1%})")
 print(f"tanh RNN minus the better note-model run: {acc_rnn - max(acc_sgd, acc_note):+.1%} (held-out)")
