@@ -4,8 +4,8 @@
 # The Chinese note (seed 001) ends with the shapes of a batched character language model: a
 # vocabulary of 28, inputs of shape `(batch, T)`, outputs `(T, batch, 28)`, and labels that must be
 # transposed before the loss. This lesson trains exactly that model from scratch — the package's
-# `rnn_forward` / `rnn_backward` (lessons 4–5) and `fit` (lesson 7) — on a text that ships with
-# Python itself, then lets it write.
+# `rnn_forward` / `rnn_backward` (lessons 4–5) and `fit` (lesson 7) — on Python's own language
+# reference, then lets it write.
 #
 # **After this lesson you can**
 # 1. build a character vocabulary and cut a corpus into mini-batches by random or sequential partitioning;
@@ -57,11 +57,11 @@ STUDY_STEPS = 1500 if FULL else 300  # per run of the truncation study (section 
 # | initial state | $h_0$ `(B, H)` | `h0` "(batch-size, hidden-size)" |
 
 # %% [markdown]
-# ## 1. The corpus: a text that ships with Python
+# ## 1. The corpus: Python's language reference
 #
-# Nothing is downloaded. Every CPython installation carries the text of its language reference
-# (`pydoc_data.topics`, what `help("for")` prints). `rn.load_corpus()` joins its topics in a fixed
-# order and applies d2l's preprocessing: lower case, every run of non-letters becomes one space. That
+# Nothing is downloaded. The text is Python's language reference — what `help("for")` prints — read
+# offline; `help(rn.load_corpus)` says where the copy comes from. `rn.load_corpus()` applies d2l's
+# preprocessing: lower case, every run of non-letters becomes one space. That
 # leaves 26 letters and the space — with the unknown character, the note's vocabulary of **28**.
 # `rn.load_corpus("my_book.txt")` reads your own UTF-8 text file instead (`letters_only=False` keeps
 # every character).
