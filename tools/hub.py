@@ -258,6 +258,11 @@ def main(argv: list[str]) -> int:
     if args.config_only:
         print(hub.write_config())
         return 0
+    def terminate(signum, frame):  # `kill` stops the hub and the students' servers too, like Ctrl-C
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, terminate)
+    signal.signal(signal.SIGINT, terminate)  # also when started in the background (SIGINT inherited ignored)
     with hub:
         print(f"\nJupyterHub for the course: {hub.url}  (any user name, password {args.password!r})\n"
               f"Log: {hub.log_path}.  Ctrl-C stops the hub and every student server.", flush=True)
