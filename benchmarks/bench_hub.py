@@ -15,8 +15,9 @@ hub's REST API with an admin service token:
    (``/user/<name>/api/kernels/<id>/channels``); "lesson" is the time from the first execute request
    until the last cell's reply. A cell that errors (other than those tagged ``raises-exception``), a
    timeout or a failed spawn counts as a failure;
-3. memory: the resident set size (RSS) of each student's kernel and server, sampled every 2 s with
-   psutil while the lessons run (peak) and read at the end.
+3. memory and CPU: the resident set size (RSS) of each student's kernel and server, sampled every 2 s
+   with psutil while the lessons run (peak), and the CPU time each has used by the last sample (the
+   kernel's: its start plus the lesson; the server's: its start plus relaying the lesson's messages).
 
 Everything is bounded: spawns time out after ``--spawn-timeout`` s, a cell after ``--cell-timeout`` s, a
 lesson after ``--lesson-timeout`` s; on exit the servers and the hub are stopped whatever happened.
@@ -32,10 +33,12 @@ import json
 import os
 import secrets
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -95,7 +98,9 @@ class MemorySampler:
         self.users = users
         self.peak: dict[tuple[str, str], int] = {}
         self.last: dict[tuple[str, str], int] = {}
+        self.cpu: dict[int, tuple[tuple[str, str], float]] = {}  # pid -> (key, CPU seconds so far)
         self._procs: dict[int, tuple[str, str]] = {}
+        self._lock = threading.Lock()
 
     def _identify(self, proc: psutil.Process) -> tuple[str, str] | None:
         try:
@@ -108,20 +113,34 @@ class MemorySampler:
             return None
 
     def sample(self) -> None:
-        self.last = {}
-        for proc in psutil.process_iter(["pid"]):
-            key = self._procs.get(proc.pid)
-            if key is None:
-                key = self._identify(proc)
+        """One pass over the processes; thread-safe (called from worker threads)."""
+        with self._lock:
+            last: dict[tuple[str, str], int] = {}
+            for proc in psutil.process_iter(["pid"]):
+                key = self._procs.get(proc.pid)
                 if key is None:
+                    key = self._identify(proc)
+                    if key is None:
+                        continue
+                    self._procs[proc.pid] = key
+                try:
+                    rss = proc.memory_info().rss
+                    times = proc.cpu_times()
+                except (psutil.Error, OSError):
                     continue
-                self._procs[proc.pid] = key
-            try:
-                rss = proc.memory_info().rss
-            except (psutil.Error, OSError):
-                continue
-            self.last[key] = self.last.get(key, 0) + rss
-            self.peak[key] = max(self.peak.get(key, 0), self.last[key])
+                self.cpu[proc.pid] = (key, times.user + times.system)
+                last[key] = last.get(key, 0) + rss
+            for key, rss in last.items():
+                self.peak[key] = max(self.peak.get(key, 0), rss)
+            self.last = last
+
+    def cpu_seconds(self, kind: str) -> list[float]:
+        """CPU seconds used by each student's processes of ``kind``, as last sampled."""
+        per_user: dict[str, float] = {}
+        for (user, k), seconds in self.cpu.values():
+            if k == kind:
+                per_user[user] = per_user.get(user, 0.0) + seconds
+        return list(per_user.values())
 
     def values(self, kind: str, peak: bool) -> list[float]:
         table = self.peak if peak else self.last
@@ -142,7 +161,7 @@ async def spawn(hub: Hub, user: str, timeout: float) -> float:
 
 
 async def run_lesson(hub: Hub, user: str, cells, cell_timeout: float, start: asyncio.Event,
-                     connected: list) -> float:
+                     connected: list, sampler: "MemorySampler | None" = None) -> float:
     """Start a kernel in the user's server, run every cell over the websocket; seconds for the cells."""
     http = AsyncHTTPClient()
     auth = {"Authorization": f"token {hub.token}"}
@@ -162,7 +181,10 @@ async def run_lesson(hub: Hub, user: str, cells, cell_timeout: float, start: asy
             reply = await _execute(ws, source, cell_timeout)
             if reply["status"] != "ok" and not may_raise:
                 raise RuntimeError(f"{user}: cell {i + 1} failed: {reply.get('ename')}: {reply.get('evalue')}")
-        return time.monotonic() - t0
+        elapsed = time.monotonic() - t0
+        if sampler is not None:  # the kernel's CPU time, read before it is shut down
+            await asyncio.to_thread(sampler.sample)
+        return elapsed
     finally:
         ws.close()
         try:
@@ -251,7 +273,8 @@ async def one_size(n: int, args, cells) -> dict:
                 ready[u] = r
         start, connected = asyncio.Event(), []
         tasks = {u: asyncio.create_task(asyncio.wait_for(
-            run_lesson(hub, u, cells, args.cell_timeout, start, connected), args.lesson_timeout)) for u in ready}
+            run_lesson(hub, u, cells, args.cell_timeout, start, connected, sampler), args.lesson_timeout))
+            for u in ready}
         await _until_connected(tasks, connected, start, timeout=300)
         used_idle = psutil.virtual_memory().used
         done = asyncio.create_task(asyncio.wait(list(tasks.values())))
@@ -276,6 +299,8 @@ async def one_size(n: int, args, cells) -> dict:
     return {"n": n, "ready_s": quantiles(list(ready.values())), "lesson_s": quantiles(list(lesson.values())),
             "kernel_rss_mib": quantiles(sampler.values("kernel", peak=True)),
             "server_rss_mib": quantiles(sampler.values("server", peak=True)),
+            "kernel_cpu_s": quantiles(sampler.cpu_seconds("kernel")),
+            "server_cpu_s": quantiles(sampler.cpu_seconds("server")),
             "system_mib_per_student": (used_peak - used_before) / MiB / n,
             "idle_mib_per_student": (used_idle - used_before) / MiB / n,
             "failures": failures, "wall_s": time.monotonic() - t_all,
@@ -296,20 +321,26 @@ def print_table(rows: list[dict]) -> None:
     print()
     print("| students | ready: median / p90 / max (s) | lesson: median / p90 / max (s) "
           "| kernel RSS: median / max (MiB) | server RSS: median (MiB) | machine memory per student: "
-          "idle / peak (MiB) | failures | wall (s) |")
-    print("|---:|---|---|---|---:|---|---:|---:|")
+          "idle / peak (MiB) | CPU per student: kernel / server, median (s) | failures | wall (s) |")
+    print("|---:|---|---|---|---:|---|---|---:|---:|")
     for r in rows:
         rd, ls, kr, sr = r["ready_s"], r["lesson_s"], r["kernel_rss_mib"], r["server_rss_mib"]
         print(f"| {r['n']} | {rd[0]:.1f} / {rd[1]:.1f} / {rd[2]:.1f} | {ls[0]:.1f} / {ls[1]:.1f} / {ls[2]:.1f} "
               f"| {kr[0]:.0f} / {kr[2]:.0f} | {sr[0]:.0f} | {r['idle_mib_per_student']:.0f} / "
-              f"{r['system_mib_per_student']:.0f} | {len(r['failures'])} | {r['wall_s']:.0f} |")
+              f"{r['system_mib_per_student']:.0f} | {r['kernel_cpu_s'][0]:.1f} / {r['server_cpu_s'][0]:.1f} "
+              f"| {len(r['failures'])} | {r['wall_s']:.0f} |")
     for r in rows:
         print(f"\nN={r['n']}: before: {r['load_before']}\n      after:  {r['load_after']}")
         for f in r["failures"][:10]:
             print(f"  failure: {f}")
 
 
+def _interrupt(signum, frame):  # SIGTERM: unwind like Ctrl-C, so every hub started is stopped
+    raise KeyboardInterrupt
+
+
 def main(argv=None) -> int:
+    signal.signal(signal.SIGTERM, _interrupt)
     args = _args(argv)
     sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
     if any(n < 1 or n > 200 for n in sizes):
