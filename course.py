@@ -4,7 +4,9 @@
     python course.py lab        # make .venv (once), install the course, open the lessons in JupyterLab
     python course.py test       # install the test tools (once), run every test: package, notebooks, browser
     python course.py execute    # re-execute every lesson from notebooks/src/ into notebooks/*.ipynb
-    python course.py bench      # run the benchmark scripts in benchmarks/
+    python course.py bench      # run the benchmark scripts in benchmarks/ (the hub's only if named: `bench hub`)
+    python course.py hub        # a JupyterHub for a class on 127.0.0.1:8000 (tools/hub.py, docs/deploy.md)
+    python course.py lite       # build a JupyterLite site of the course into build/lite/site (tools/lite.py)
 
 Each command creates the virtual environment `.venv/` next to this file on first use and installs the
 package into it (editable, with the versions pinned in constraints.txt). A second run skips the install
@@ -48,7 +50,7 @@ def ensure_env(extras: str = "") -> Path:
     python = f"{sys.version_info.major}.{sys.version_info.minor}"
     stamp = VENV / ".rnnedu-installed.json"
     py = venv_python()
-    wanted = {extras} if extras else set()
+    wanted = {e for e in extras.split(",") if e}
     try:
         done = json.loads(stamp.read_text())
         if py.exists() and done["digest"] == digest and wanted <= set(done["extras"]) and done.get("python") == python:
@@ -59,8 +61,11 @@ def ensure_env(extras: str = "") -> Path:
                   f"(set RNNEDU_VENV to keep one environment per version) ...", flush=True)
             if run([sys.executable, "-m", "venv", "--clear", VENV]) != 0:
                 sys.exit("could not re-create the virtual environment")
+        elif py.exists():
+            wanted |= set(done["extras"])  # keep what is installed installed
     except (OSError, ValueError, KeyError, TypeError):
         pass
+    extras = ",".join(sorted(wanted))
     if not py.exists():
         print(f"Creating the virtual environment {VENV} ...", flush=True)
         if run([sys.executable, "-m", "venv", VENV]) != 0:
@@ -105,17 +110,34 @@ def cmd_execute(args: list[str]) -> int:
     return run([py, ROOT / "tools" / "build_notebooks.py", *args], cwd=ROOT, env=single_threaded_blas())
 
 
+ON_REQUEST = ("bench_hub.py",)  # minutes long: run only when named (`python course.py bench hub`)
+
+
 def cmd_bench(args: list[str]) -> int:
-    py = ensure_env("test")
     scripts = sorted((ROOT / "benchmarks").glob("bench_*.py"))
-    chosen = [s for s in scripts if not args or any(a in s.name for a in args)]
+    names = [a for a in args if not a.startswith("-")]
+    passed = [a for a in args if a.startswith("-")]
+    chosen = [s for s in scripts if any(a in s.name for a in names)] if names else \
+        [s for s in scripts if s.name not in ON_REQUEST]
+    py = ensure_env("test,hub" if any(s.name in ON_REQUEST for s in chosen) else "test")
     worst = 0
     for script in chosen:
-        worst = max(worst, run([py, script], cwd=ROOT, env=single_threaded_blas()))
+        worst = max(worst, run([py, script, *passed], cwd=ROOT, env=single_threaded_blas()))
     return worst
 
 
-COMMANDS = {"lab": cmd_lab, "test": cmd_test, "execute": cmd_execute, "bench": cmd_bench}
+def cmd_hub(args: list[str]) -> int:
+    py = ensure_env("hub")
+    return run([py, ROOT / "tools" / "hub.py", *args], cwd=ROOT, env=single_threaded_blas())
+
+
+def cmd_lite(args: list[str]) -> int:
+    py = ensure_env("lite,test" if "--check" in args else "lite")
+    return run([py, ROOT / "tools" / "lite.py", *args], cwd=ROOT)
+
+
+COMMANDS = {"lab": cmd_lab, "test": cmd_test, "execute": cmd_execute, "bench": cmd_bench, "hub": cmd_hub,
+            "lite": cmd_lite}
 
 
 def main(argv: list[str]) -> int:

@@ -17,7 +17,7 @@ def test_readme_shows_the_two_commands_and_ci_runs_the_test_one():
 def test_course_without_a_command_prints_usage():
     out = subprocess.run([sys.executable, str(ROOT / "course.py")], capture_output=True, text=True)
     assert out.returncode == 2
-    for command in ("lab", "test", "execute", "bench"):
+    for command in ("lab", "test", "execute", "bench", "hub", "lite"):
         assert f"python course.py {command}" in out.stdout
 
 
