@@ -108,17 +108,22 @@ def integer_array(x, name: str, *, ndim: int | None = None, low: int | None = No
 
 
 def scaled_norm(arrays) -> float:
-    """The Euclidean norm of several arrays taken as one vector, without overflow or underflow:
-    ``m · sqrt(Σ (x/m)²)`` with ``m = max |x|``. Plain ``sqrt(Σ x²)`` gives ``inf`` past |x| ≈ 1e154
-    and 0 below 1e-162. An infinite entry gives ``inf``; a NaN entry gives NaN."""
+    """The Euclidean norm of several arrays taken as one vector, without overflow or underflow.
+
+    Plain ``sqrt(Σ x²)`` gives ``inf`` past |x| ≈ 1e154 and 0 below 1e-162. In the normal range the
+    plain sum is used (so results are bit-identical to it); outside it ``m · sqrt(Σ (x/m)²)`` with
+    ``m = max |x|``. An infinite entry gives ``inf``; a NaN entry gives NaN."""
     arrays = [np.asarray(a, dtype=np.float64) for a in arrays]
     arrays = [a for a in arrays if a.size]
     if not arrays:
         return 0.0
-    with np.errstate(invalid="ignore"):
-        m = max(float(np.max(np.abs(a))) for a in arrays)
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        ss = sum(float(np.sum(np.square(a))) for a in arrays)
+    if np.isfinite(ss) and ss > 1e-280:
+        return float(np.sqrt(ss))
     if any(np.isnan(a).any() for a in arrays):
         return float("nan")
+    m = max(float(np.max(np.abs(a))) for a in arrays)
     if m == 0.0 or not np.isfinite(m):
         return m
     return m * float(np.sqrt(sum(float(np.sum(np.square(a / m))) for a in arrays)))

@@ -92,15 +92,24 @@ def relative_error(a, b) -> float:
         if not np.all(np.isfinite(arr)):
             bad = "NaN" if np.isnan(arr).any() else "infinity"
             raise ValueError(f"{name} contains {bad}; a relative error needs finite arrays")
-    # Scaled norms (scaled_norm): ‖a − b‖ and max(‖a‖, ‖b‖) squared plainly overflow past ~1e154.
-    scale = max(scaled_norm([a]), scaled_norm([b]))
+    # ‖a − b‖ and max(‖a‖, ‖b‖) by np.linalg.norm, except where its squares overflow (|x| past ~1e154)
+    # or underflow: there the scaled norm (relative_error([1e200, 0], [2e200, 0]) is 0.5, not NaN).
+    scale = max(_norm(a), _norm(b))
     if scale == 0.0:
         return 0.0
     with np.errstate(over="ignore"):
         diff = a - b
     if not np.all(np.isfinite(diff)):  # 1e308 − (−1e308) overflows: halve both, the ratio is unchanged
         return float(scaled_norm([a / 2 - b / 2]) / (scale / 2))
-    return float(scaled_norm([diff]) / scale)
+    return float(_norm(diff) / scale)
+
+
+def _norm(x: np.ndarray) -> float:
+    with np.errstate(over="ignore", under="ignore"):
+        n = float(np.linalg.norm(x))
+    if np.isfinite(n) and n > 1e-140:
+        return n
+    return scaled_norm([x])
 
 
 def format_power(x: float) -> str:
