@@ -67,7 +67,7 @@ def positive_int(value, name: str, minimum: int = 1) -> int:
     """``value`` as an ``int`` ≥ ``minimum``; a float (``2.7``, even ``3.0``), a bool or a string raises
     ``ValueError`` naming ``name`` rather than being truncated."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name} must be an integer ≥ {minimum}, got {value!r}")
+        raise ValueError(f"{name} must be an integer of at least {minimum}, got {value!r}")
     return int(value)
 
 
