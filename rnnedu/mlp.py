@@ -316,7 +316,7 @@ def loss_from_preactivation(net: MLP, s: int, v_s, y) -> float:
     """
     _check_net(net)
     if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 1 <= s <= net.n_layers:
-        raise ValueError(f"layer s must be an integer in 1…{net.n_layers}, got {s!r}")
+        raise ValueError(f"layer s must lie in 1…{net.n_layers} (an integer), got {s!r}")
     v = as_float_array(v_s, f"v({s})", min_ndim=2)
     if v.ndim != 2 or v.shape[1] != net.sizes[s]:
         raise ValueError(f"v({s}) has shape {v.shape}, expected (B, {net.sizes[s]})")
