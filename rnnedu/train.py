@@ -437,7 +437,8 @@ def fit(params: dict, loss_and_grads: Callable, batches, *, optimizer, n_steps: 
                 grads = clip_grad_value(grads, clip_value)
                 clipped = clipped or any(np.any(np.abs(before[k]) > clip_value) for k in before)
             history.clipped.append(clipped)
-            optimizer.step(params, grads)
+            with np.errstate(over="ignore", invalid="ignore"):  # checked, and reported, just below
+                optimizer.step(params, grads)
             bad = [k for k, p in params.items() if not np.all(np.isfinite(p))]
             if bad:  # a finite but huge gradient times the learning rate overflowed a parameter
                 history.diverged = Divergence(step, f"the update made params[{bad[0]!r}] non-finite")
