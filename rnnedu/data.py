@@ -444,6 +444,20 @@ def read_text_file(path, *, max_bytes: int = 50_000_000) -> str:
     return text
 
 
+def _normalized_prefix(text: str, n_chars: int | None) -> str:
+    """``normalize_letters(text).strip()[:n_chars]`` without normalising all of a 50 MB file when only its
+    start is wanted: normalise ever longer prefixes until one gives more than ``n_chars`` characters
+    (then its first ``n_chars`` cannot change), else the whole text."""
+    k = 1 << 16
+    while n_chars is not None and k < len(text):
+        head = normalize_letters(text[:k]).lstrip()
+        if len(head) > n_chars + 1:
+            return head[:n_chars]
+        k *= 4
+    text = normalize_letters(text).strip()
+    return text if n_chars is None else text[:n_chars]
+
+
 def load_corpus(path=None, *, letters_only: bool = True, n_chars: int | None = 200_000) -> str:
     """The language model's text: :func:`default_corpus` when ``path`` is None, else the learner's file.
 
@@ -458,7 +472,7 @@ def load_corpus(path=None, *, letters_only: bool = True, n_chars: int | None = 2
         return default_corpus(n_chars)
     text = read_text_file(path)
     if letters_only:
-        text = normalize_letters(text).strip()
+        text = _normalized_prefix(text, n_chars)
         if not text:
             raise ValueError(f"{path} contains no ASCII letters; pass letters_only=False to keep its characters")
     return text if n_chars is None else text[:n_chars]
