@@ -66,12 +66,14 @@ def _check_name_batch(batch, V: int, K: int | None) -> tuple[np.ndarray, np.ndar
     return ids.astype(np.intp), lengths.astype(np.intp), labels
 
 
-def _check_keys(params, keys, what: str) -> None:
+def _check_keys(params, keys, what: str) -> dict:
+    """Validate a parameter dict and return its arrays (lists become arrays; shapes fit; all finite)."""
     if not isinstance(params, dict) or any(k not in params for k in keys):
         raise ValueError(f"{what} params must be a dict with keys {', '.join(keys)}")
     if keys == CLASSIFIER_KEYS:
-        _check_rnn_params(params)  # shapes W_xh (V, H), W_hh (H, H), b_h (H,), W_hy (H, K), b_y (K,); finite
-    elif keys == NOTE_KEYS:
+        # shapes W_xh (V, H), W_hh (H, H), b_h (H,), W_hy (H, K), b_y (K,); finite; one float dtype
+        return _check_rnn_params(params)
+    if keys == NOTE_KEYS:
         W2 = as_float_array(params["W2"], "W2")
         check_shape(W2, "W2", (None, None))
         V = W2.shape[0]
@@ -80,6 +82,8 @@ def _check_keys(params, keys, what: str) -> None:
         W1 = as_float_array(params["W1"], "W1")
         check_shape(W1, "W1", (V, None))
         check_shape(as_float_array(params["b1"], "b1"), "b1", (W1.shape[1],))
+        return {k: as_float_array(params[k], k) for k in NOTE_KEYS}
+    return params
 
 
 def _check_vocab(vocab, params) -> Vocab:
@@ -134,7 +138,7 @@ def rnn_classifier_logits(params, ids, lengths, activation: str = "tanh") -> np.
 
     Shapes: ids ``(T, B)``, lengths ``(B,)`` → ``o (B, K)``.
     """
-    _check_keys(params, CLASSIFIER_KEYS, "classifier")
+    params = _check_keys(params, CLASSIFIER_KEYS, "classifier")
     ids, lengths, _ = _check_name_batch(NameBatch(ids, lengths, None), params["W_xh"].shape[0], None)
     hs = rnn_forward(ids, None, params["W_xh"], params["W_hh"], params["b_h"], activation)
     return last_states(hs, lengths) @ params["W_hy"] + params["b_y"]
@@ -155,7 +159,7 @@ def rnn_classifier_loss(params, batch: NameBatch, activation: str = "tanh", trun
     ``batch`` a :class:`rnnedu.data.NameBatch` (ids ``(T, B)``, lengths ``(B,)``, labels ``(B,)``).
     Returns ``(loss, grads)``, grads with the five parameter keys, each of its parameter's shape.
     """
-    _check_keys(params, CLASSIFIER_KEYS, "classifier")
+    params = _check_keys(params, CLASSIFIER_KEYS, "classifier")
     V, H = np.shape(params["W_xh"])
     ids, lengths, labels = _check_name_batch(batch, V, np.shape(params["W_hy"])[1])
     T, B = ids.shape
@@ -203,7 +207,7 @@ def note_classifier_logits(params, ids, lengths) -> np.ndarray:
 
     Shapes: ids ``(T, B)``, lengths ``(B,)`` → ``o (B, K)``.
     """
-    _check_keys(params, NOTE_KEYS, "note model")
+    params = _check_keys(params, NOTE_KEYS, "note model")
     ids, lengths, _ = _check_name_batch(NameBatch(ids, lengths, None), params["W2"].shape[0], None)
     _, z, _ = _note_forward(params, ids, lengths)
     return z @ params["W1"] + params["b1"]
@@ -227,7 +231,7 @@ def note_classifier_loss(params, batch: NameBatch, truncate=None):
     Shapes: params ``W1 (V, K)``, ``b1 (K,)``, ``W2 (V, V)``, ``b2 (V,)``; ``batch`` a
     :class:`rnnedu.data.NameBatch`. Returns ``(loss, grads)`` with the four keys.
     """
-    _check_keys(params, NOTE_KEYS, "note model")
+    params = _check_keys(params, NOTE_KEYS, "note model")
     V = params["W2"].shape[0]
     ids, lengths, labels = _check_name_batch(batch, V, np.shape(params["W1"])[1])
     B = ids.shape[1]
@@ -248,7 +252,7 @@ def note_objective_as_written(params, batch: NameBatch) -> float:
     Minimising it by gradient descent, as the note does, *lowers* the probability of the true class;
     lesson 8 shows it numerically. Returns ``J`` (a float, ≤ 0).
     """
-    _check_keys(params, NOTE_KEYS, "note model")
+    params = _check_keys(params, NOTE_KEYS, "note model")
     ids, lengths, labels = _check_name_batch(batch, params["W2"].shape[0], np.shape(params["W1"])[1])
     _, z, _ = _note_forward(params, ids, lengths)
     logp = log_softmax(z @ params["W1"] + params["b1"])
@@ -328,7 +332,7 @@ def lm_loss_and_grads(params, X, Y, h0=None, truncate=None):
     Shapes: params ``W_xh (V, H)``, ``W_hh (H, H)``, ``b_h (H,)``, ``W_hy (H, V)``, ``b_y (V,)``;
     ``X, Y`` ids ``(T, B)``; ``h0 (B, H)`` or None → ``(loss, grads, h_T (B, H))``.
     """
-    _check_keys(params, CLASSIFIER_KEYS, "language model")
+    params = _check_keys(params, CLASSIFIER_KEYS, "language model")
     X, Y = np.asarray(X), np.asarray(Y)
     if X.ndim != 2 or Y.shape != X.shape:
         raise ValueError(f"X and Y must be (T, B) ids of one shape, got {X.shape} and {Y.shape}")
@@ -379,7 +383,7 @@ def perplexity(params, ids, *, n_streams: int = 16) -> float:
     forward pass (no truncation: the state runs through the whole stream). A uniform guess over ``V``
     characters has perplexity ``V``. Shapes: ``ids (N + 1,)`` → float.
     """
-    _check_keys(params, CLASSIFIER_KEYS, "language model")
+    params = _check_keys(params, CLASSIFIER_KEYS, "language model")
     ids = np.asarray(ids)
     if ids.ndim != 1 or ids.dtype == bool or not np.issubdtype(ids.dtype, np.integer):
         raise ValueError(f"ids must be a 1-D integer array, got shape {ids.shape}")
@@ -391,7 +395,7 @@ def perplexity(params, ids, *, n_streams: int = 16) -> float:
         integer_array(ids[1:], "ids (targets)", low=0, high=K, allow_empty=True)
     L = (ids.size - 1) // n_streams
     if L < 1:
-        raise ValueError(f"{ids.size} tokens are too few for {n_streams} streams")
+        raise ValueError(f"ids has {ids.size} tokens, too few for n_streams={n_streams} streams")
     n = L * n_streams
     X = ids[:n].reshape(n_streams, L).T  # (L, S)
     Y = ids[1:n + 1].reshape(n_streams, L).T
@@ -427,7 +431,7 @@ def next_char_distribution(params, vocab: Vocab, prefix: str, temperature: float
     ``τ → 0`` approaches the arg-max, ``τ = 1`` the model, ``τ → ∞`` the uniform distribution.
     Shapes: → ``(V,)``, summing to 1.
     """
-    _check_keys(params, CLASSIFIER_KEYS, "language model")
+    params = _check_keys(params, CLASSIFIER_KEYS, "language model")
     _check_vocab(vocab, params)
     tau = _check_temperature(temperature)
     h = _warm_state(params, vocab, prefix)  # (1, H)
@@ -441,7 +445,7 @@ def sample(params, vocab: Vocab, prefix: str, n_chars: int, temperature: float =
     character is fed back as the next input. ``rng`` (``numpy.random.Generator``, default seed 0)
     makes a sample reproducible. Returns the ``n_chars`` new characters (without the prefix).
     """
-    _check_keys(params, CLASSIFIER_KEYS, "language model")  # shapes and finiteness: no NaN logits
+    params = _check_keys(params, CLASSIFIER_KEYS, "language model")  # shapes and finiteness: no NaN logits
     _check_vocab(vocab, params)
     tau = _check_temperature(temperature)
     n_chars = positive_int(n_chars, "n_chars", 0)

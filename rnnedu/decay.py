@@ -90,6 +90,10 @@ def _preacts(a, H: int) -> np.ndarray:
 
 def _lags(lags) -> np.ndarray:
     arr = np.asarray(lags)
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise ValueError(f"lags must be whole numbers of steps, got dtype {arr.dtype}")
+    if arr.size and not np.all(np.isfinite(arr)):
+        raise ValueError("lags must be finite whole numbers of steps")
     if arr.size and not (np.issubdtype(arr.dtype, np.integer) or np.all(np.mod(arr, 1) == 0)):
         raise ValueError(f"lags must be whole numbers of steps, got {arr!r}")
     if arr.size and np.any(arr < 0):

@@ -93,9 +93,9 @@ def _check_inputs(xs, D: int):
         raise ValueError(f"xs must be a non-empty sequence (T, B, D) or ids (T, B), got shape {xs.shape}")
     if np.issubdtype(xs.dtype, np.integer):
         if xs.ndim != 2:
-            raise ValueError(f"token ids must have shape (T, B), got {xs.shape}")
+            raise ValueError(f"xs: token ids must have shape (T, B), got {xs.shape} (dense inputs must be floats)")
         if xs.min() < 0 or xs.max() >= D:
-            raise ValueError(f"token ids must lie in [0, {D}); found {int(xs.min())} … {int(xs.max())}")
+            raise ValueError(f"xs: token ids must lie in [0, {D}); found {int(xs.min())} … {int(xs.max())}")
         return xs
     xs = as_float_array(xs, "xs")
     check_shape(xs, "xs", (None, None, D))

@@ -117,9 +117,11 @@ def format_power(x: float) -> str:
 
     Used for the thresholds lessons print, so that ``1e-7`` and ``1e-07`` never both appear.
     """
-    x = float(x)
-    if not (np.isfinite(x) and x > 0):
-        raise ValueError(f"a tolerance must be a positive finite number, got {x!r}")
+    return _format_power(x, "x")
+
+
+def _format_power(x, name: str) -> str:
+    x = _positive_finite(x, f"{name} (a tolerance)")
     mantissa, exponent = f"{x:.0e}".split("e")
     return f"{mantissa}e{int(exponent)}"
 
@@ -135,7 +137,9 @@ def below(err: float, tol: float) -> str:
     every machine. Raises ``AssertionError`` naming both numbers when ``err`` is not below ``tol``
     (NaN included): a check that fails must fail loudly, not print a wrong line.
     """
-    shown = format_power(tol)
+    shown = _format_power(tol, "tol")
+    if isinstance(err, (bool, np.bool_)) or not isinstance(err, (int, float, np.integer, np.floating)):
+        raise ValueError(f"err must be a number, got {err!r}")
     err = float(err)
     if not err < tol:
         raise AssertionError(f"error {err:.3g} is not below the tolerance {shown}")

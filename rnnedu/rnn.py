@@ -355,7 +355,8 @@ def init_rnn_params(D: int, H: int, K: int, rng, *, scale=None, dtype=np.float64
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-    if scale is not None and not (np.isfinite(scale) and scale > 0):
+    if scale is not None and (isinstance(scale, (bool, np.bool_)) or not isinstance(scale, (int, float, np.integer, np.floating))
+                              or not (np.isfinite(scale) and scale > 0)):
         raise ValueError(f"scale must be a positive number or None, got {scale!r}")
 
     def w(n_in, n_out):

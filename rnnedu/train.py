@@ -180,7 +180,10 @@ def global_norm(grads: Mapping[str, np.ndarray]) -> float:
     for k, g in grads.items():
         if np.asarray(g).dtype.kind not in "biuf":
             raise ValueError(f"grads[{k!r}] must be a real numeric array, got dtype {np.asarray(g).dtype}")
-    # scaled: |g| above ~1e154 would overflow a plain sum of squares (and below 1e-162 underflow to 0)
+        if np.isnan(np.asarray(g, dtype=np.float64)).any():
+            raise ValueError(f"grads[{k!r}] contains NaN; its norm is undefined")
+    # scaled: |g| above ~1e154 would overflow a plain sum of squares (and below 1e-162 underflow to 0).
+    # An infinite entry gives inf, a clear answer.
     return scaled_norm(grads.values())
 
 
@@ -215,9 +218,11 @@ def gradient_cosine(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) ->
     for k in a:
         if np.shape(a[k]) != np.shape(b[k]):
             raise ValueError(f"{k!r} has shape {np.shape(a[k])} in one gradient and {np.shape(b[k])} in the other")
+    for name, g in (("a", a), ("b", b)):
+        for k, v in g.items():
+            if np.asarray(v).dtype.kind not in "biuf" or not np.all(np.isfinite(np.asarray(v, dtype=np.float64))):
+                raise ValueError(f"{name}[{k!r}] must be a finite real array; the cosine needs finite gradients")
     na, nb = global_norm(a), global_norm(b)
-    if not (math.isfinite(na) and math.isfinite(nb)):
-        raise ValueError("the cosine needs finite gradients; a or b contains NaN or infinity")
     if na == 0 or nb == 0:
         raise ValueError("the cosine of a zero gradient is undefined")
     # each divided by its norm first: the plain dot product overflows for entries above ~1e154
@@ -415,7 +420,7 @@ def fit(params: dict, loss_and_grads: Callable, batches, *, optimizer, n_steps: 
                 history.clipped.append(False)
                 history.diverged = Divergence(step, reason)
                 break
-            norm = global_norm(grads)
+            norm = scaled_norm(grads.values())  # NaN for NaN gradients: reported as a divergence below
             history.steps.append(step)
             history.losses.append(loss)
             history.grad_norms.append(norm)
