@@ -68,6 +68,7 @@ def _check_params(params) -> tuple[int, int]:
     if missing:
         raise ValueError(f"GRU params lack {', '.join(missing)} (need {', '.join(GRU_KEYS)})")
     W_xz = as_float_array(params["W_xz"], "W_xz", min_ndim=2)
+    check_shape(W_xz, "W_xz", (None, None))
     D, H = W_xz.shape
     for k in ("W_xr", "W_xh"):
         check_shape(as_float_array(params[k], k), k, (D, H))
