@@ -366,13 +366,13 @@ def test_bad_arrays(spec, arg, pos):
     v = np.asarray(_get(clean, arg))
     expected = spec.fn(**spec.make())
     for how in SAME:
-        kind, out = _call(spec, _set(clean, arg, _same_values(v, how)), arg, _names(arg))
+        kind, out = _call(spec, _set(spec.make(), arg, _same_values(v, how)), arg, _names(arg))
         assert kind == "result", f"{spec.name}: a {how} of valid {arg} was refused: {out}"
         _assert_same(out, expected)
     for how in (IDS_BAD if arg in spec.ids else FLOAT_BAD):
         bad = _bad_ids(v, how, pos, *spec.ids[arg]) if arg in spec.ids else _bad_float(v, how, pos)
         allowed = _all_names(spec) if how in SHAPE_BAD or how == "None" else _names(arg)
-        _call(spec, _set(clean, arg, bad), f"{arg} ({how})", allowed, nan_in=how == "nan")
+        _call(spec, _set(spec.make(), arg, bad), f"{arg} ({how})", allowed, nan_in=how == "nan")
 
 
 @pytest.mark.parametrize("spec, arg", SCALAR_CASES, ids=[f"{s.name}-{a}" for s, a in SCALAR_CASES])
