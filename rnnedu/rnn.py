@@ -30,11 +30,10 @@ BPTT comes in three forms that give the same number:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
-
-import warnings
 
 from rnnedu._checks import ForwardOverflowWarning, as_float_array, check_shape
 from rnnedu.activations import ACTIVATIONS, apply_activation, derivative_from_output
