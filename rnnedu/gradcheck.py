@@ -27,7 +27,7 @@ def numerical_gradient(f: Callable[[np.ndarray], float], x, eps: float = 1e-6) -
     """
     eps = _positive_finite(eps, "eps")
     if not callable(f):
-        raise TypeError(f"f must be a function of x returning a scalar, got {type(f).__name__}")
+        raise ValueError(f"f must be a function of x returning a scalar, got {type(f).__name__}")
     x0 = _as_real_array(x, "x")
     # order="C": the flat index i must address x0's own memory. For a transposed or strided x the
     # default order="K" keeps x's layout, reshape(-1) of it is a *copy*, and the perturbation would
@@ -71,7 +71,7 @@ def _scalar(value, i: int, sign: str) -> float:
     except (TypeError, ValueError):
         v = None
     if v is None:
-        raise TypeError(f"f must return a scalar, got {type(value).__name__} of shape {np.shape(value)}")
+        raise ValueError(f"f must return a scalar, got {type(value).__name__} of shape {np.shape(value)}")
     if not np.isfinite(v):
         raise ValueError(f"f returned {v} at x {sign} eps·e_{i} (flat index {i}); the numerical gradient "
                          "needs a finite f near x")

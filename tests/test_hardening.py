@@ -94,6 +94,15 @@ def test_item2_an_update_that_overflows_a_parameter_is_a_divergence():
     assert h.diverged.step == 1 and "params['w'] non-finite" in h.diverged.reason
 
 
+def test_item2_a_loss_that_overflows_and_then_refuses_its_values_is_a_divergence():
+    def overflowing_head(params, batch):
+        logits = np.array([[1.0, 2.0]]) * np.exp(params["w"][0])  # exp(1000) = inf: an overflow
+        return rn.cross_entropy(logits, [0]), {"w": np.ones(1)}  # which then refuses infinite logits
+
+    h = fit({"w": np.array([1000.0])}, overflowing_head, [0], optimizer=SGD(0.1), n_steps=3, progress=False)
+    assert h.diverged.step == 1 and "overflowed" in h.diverged.reason and "logits z contains" in h.diverged.reason
+
+
 def test_item2_misspelled_gradient_keys_are_an_error_not_a_divergence():
     def misspelled(params, batch):
         return 1.0, {"W_hx": np.zeros(2)}
