@@ -338,7 +338,7 @@ def _loss_step(loss_and_grads, params, batch, step):
             if not overflowed:
                 raise
             return None, None, f"a computation overflowed and then failed: {exc}"
-        if not (isinstance(out, tuple) and len(out) == 2):
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
             raise ValueError("loss_and_grads must return (loss, grads), got "
                              f"{type(out).__name__}{f' of length {len(out)}' if isinstance(out, tuple) else ''}")
         loss, grads = out
