@@ -25,8 +25,20 @@ DERIVATIVE_BOUND = {"tanh": 1.0, "sigmoid": 0.25, "relu": 1.0, "identity": 1.0}
 
 
 def _check_name(name: str) -> None:
-    if name not in ACTIVATIONS:
+    if not isinstance(name, str) or name not in ACTIVATIONS:
         raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
+
+
+def _real(a, what: str = "a") -> np.ndarray:
+    """``a`` as a floating array: integer and bool input becomes float64 (``σ([0, 1, 2])`` is not
+    ``[0, 0, 0]``); object, string and complex input raises ``ValueError``. Floats pass unchanged (no
+    copy, no scan), so this costs nothing inside a time loop. NaN entries stay NaN, in place."""
+    arr = np.asarray(a)
+    if arr.dtype.kind == "f":
+        return arr
+    if arr.dtype.kind in "biu":
+        return arr.astype(np.float64)
+    raise ValueError(f"{what} must be a real numeric array, got dtype {arr.dtype}")
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -36,9 +48,10 @@ def _sigmoid(a: np.ndarray) -> np.ndarray:
 
 
 def apply_activation(a, name: str = "tanh") -> np.ndarray:
-    r"""φ(a), element-wise. ``a`` any shape; the result has ``a``'s shape and dtype."""
+    r"""φ(a), element-wise. ``a`` any shape; the result has ``a``'s shape and its float dtype
+    (integer input is computed in float64). NaN entries give NaN at the same places."""
     _check_name(name)
-    a = np.asarray(a)
+    a = _real(a)
     if name == "tanh":
         return np.tanh(a)
     if name == "sigmoid":
@@ -51,7 +64,7 @@ def apply_activation(a, name: str = "tanh") -> np.ndarray:
 def activation_derivative(a, name: str = "tanh") -> np.ndarray:
     r"""φ'(a), element-wise, from the pre-activation ``a`` (any shape). ReLU uses φ'(0) = 0."""
     _check_name(name)
-    a = np.asarray(a)
+    a = _real(a)
     if name == "tanh":
         t = np.tanh(a)
         return 1 - t * t
@@ -70,7 +83,7 @@ def derivative_from_output(h, name: str = "tanh") -> np.ndarray:
     inside a backward loop (lessons 2 and 5).
     """
     _check_name(name)
-    h = np.asarray(h)
+    h = _real(h, "h")
     if name == "tanh":
         return 1 - h * h
     if name == "sigmoid":

@@ -26,7 +26,9 @@ from typing import Sequence
 
 import numpy as np
 
+from rnnedu._checks import as_float_array, check_rng, check_shape, finite_number, integer_array, positive_int
 from rnnedu.data import LMBatch, NameBatch, Vocab, encode_names
+from rnnedu.rnn import _check_params as _check_rnn_params
 from rnnedu.rnn import init_rnn_params, rnn_backward, rnn_forward
 from rnnedu.softmax import log_softmax, softmax
 
@@ -64,9 +66,35 @@ def _check_name_batch(batch, V: int, K: int | None) -> tuple[np.ndarray, np.ndar
     return ids.astype(np.intp), lengths.astype(np.intp), labels
 
 
-def _check_keys(params, keys, what: str) -> None:
+def _check_keys(params, keys, what: str) -> dict:
+    """Validate a parameter dict and return its arrays (lists become arrays; shapes fit; all finite)."""
     if not isinstance(params, dict) or any(k not in params for k in keys):
         raise ValueError(f"{what} params must be a dict with keys {', '.join(keys)}")
+    if keys == CLASSIFIER_KEYS:
+        # shapes W_xh (V, H), W_hh (H, H), b_h (H,), W_hy (H, K), b_y (K,); finite; one float dtype
+        return _check_rnn_params(params)
+    if keys == NOTE_KEYS:
+        W2 = as_float_array(params["W2"], "W2")
+        check_shape(W2, "W2", (None, None))
+        V = W2.shape[0]
+        check_shape(W2, "W2", (V, V))
+        check_shape(as_float_array(params["b2"], "b2"), "b2", (V,))
+        W1 = as_float_array(params["W1"], "W1")
+        check_shape(W1, "W1", (V, None))
+        check_shape(as_float_array(params["b1"], "b1"), "b1", (W1.shape[1],))
+        return {k: as_float_array(params[k], k) for k in NOTE_KEYS}
+    return params
+
+
+def _check_vocab(vocab, params) -> Vocab:
+    """The vocabulary must be the model's: ``len(vocab) = V`` rows of ``W_xh`` and columns of ``W_hy``."""
+    if not isinstance(vocab, Vocab):
+        raise ValueError(f"vocab must be an rnnedu.data.Vocab, got {type(vocab).__name__}")
+    V_in, V_out = np.shape(params["W_xh"])[0], np.shape(params["W_hy"])[1]
+    if len(vocab) != V_in or len(vocab) != V_out:
+        raise ValueError(f"vocab has V = {len(vocab)} characters but the model has W_xh with {V_in} rows and "
+                         f"W_hy with {V_out} columns; use the vocabulary the model was trained with")
+    return vocab
 
 
 def _ce_head(o: np.ndarray, labels: np.ndarray) -> tuple[float, np.ndarray]:
@@ -90,8 +118,8 @@ def last_states(hs, lengths) -> np.ndarray:
     Shapes: ``hs (T, B, H)``, ``lengths (B,)`` in ``[1, T]`` → ``(B, H)``. With right padding,
     ``hs[-1]`` would be the state after the padding, not after the name.
     """
-    hs = np.asarray(hs)
-    lengths = np.asarray(lengths)
+    hs = as_float_array(hs, "hs")
+    lengths = integer_array(lengths, "lengths", ndim=1)
     if hs.ndim != 3 or lengths.shape != (hs.shape[1],):
         raise ValueError(f"need hs (T, B, H) and lengths (B,), got {hs.shape} and {lengths.shape}")
     if lengths.min() < 1 or lengths.max() > hs.shape[0]:
@@ -110,7 +138,7 @@ def rnn_classifier_logits(params, ids, lengths, activation: str = "tanh") -> np.
 
     Shapes: ids ``(T, B)``, lengths ``(B,)`` → ``o (B, K)``.
     """
-    _check_keys(params, CLASSIFIER_KEYS, "classifier")
+    params = _check_keys(params, CLASSIFIER_KEYS, "classifier")
     ids, lengths, _ = _check_name_batch(NameBatch(ids, lengths, None), params["W_xh"].shape[0], None)
     hs = rnn_forward(ids, None, params["W_xh"], params["W_hh"], params["b_h"], activation)
     return last_states(hs, lengths) @ params["W_hy"] + params["b_y"]
@@ -131,7 +159,7 @@ def rnn_classifier_loss(params, batch: NameBatch, activation: str = "tanh", trun
     ``batch`` a :class:`rnnedu.data.NameBatch` (ids ``(T, B)``, lengths ``(B,)``, labels ``(B,)``).
     Returns ``(loss, grads)``, grads with the five parameter keys, each of its parameter's shape.
     """
-    _check_keys(params, CLASSIFIER_KEYS, "classifier")
+    params = _check_keys(params, CLASSIFIER_KEYS, "classifier")
     V, H = np.shape(params["W_xh"])
     ids, lengths, labels = _check_name_batch(batch, V, np.shape(params["W_hy"])[1])
     T, B = ids.shape
@@ -152,10 +180,11 @@ def rnn_classifier_loss(params, batch: NameBatch, activation: str = "tanh", trun
 def init_note_params(V: int, K: int, rng, *, scale: float = 0.1) -> dict:
     """The German note's parameters: ``W1 (V, K)``, ``b1 (K,)``, ``W2 (V, V)``, ``b2 (V,)`` (the
     hidden state has as many entries as the input: ``X + H`` must be defined). Normal with std ``scale``."""
-    if not (isinstance(V, (int, np.integer)) and V >= 1 and isinstance(K, (int, np.integer)) and K >= 2):
+    if isinstance(V, bool) or isinstance(K, bool) or not (isinstance(V, (int, np.integer)) and V >= 1
+                                                           and isinstance(K, (int, np.integer)) and K >= 2):
         raise ValueError(f"need V ≥ 1 characters and K ≥ 2 classes, got V={V!r}, K={K!r}")
-    if not (np.isfinite(scale) and scale > 0):
-        raise ValueError(f"scale must be a positive number, got {scale!r}")
+    scale = finite_number(scale, "scale", positive=True)
+    rng = check_rng(rng)
     return {"W1": scale * rng.standard_normal((V, K)), "b1": np.zeros(K),
             "W2": scale * rng.standard_normal((V, V)), "b2": np.zeros(V)}
 
@@ -178,7 +207,7 @@ def note_classifier_logits(params, ids, lengths) -> np.ndarray:
 
     Shapes: ids ``(T, B)``, lengths ``(B,)`` → ``o (B, K)``.
     """
-    _check_keys(params, NOTE_KEYS, "note model")
+    params = _check_keys(params, NOTE_KEYS, "note model")
     ids, lengths, _ = _check_name_batch(NameBatch(ids, lengths, None), params["W2"].shape[0], None)
     _, z, _ = _note_forward(params, ids, lengths)
     return z @ params["W1"] + params["b1"]
@@ -202,7 +231,7 @@ def note_classifier_loss(params, batch: NameBatch, truncate=None):
     Shapes: params ``W1 (V, K)``, ``b1 (K,)``, ``W2 (V, V)``, ``b2 (V,)``; ``batch`` a
     :class:`rnnedu.data.NameBatch`. Returns ``(loss, grads)`` with the four keys.
     """
-    _check_keys(params, NOTE_KEYS, "note model")
+    params = _check_keys(params, NOTE_KEYS, "note model")
     V = params["W2"].shape[0]
     ids, lengths, labels = _check_name_batch(batch, V, np.shape(params["W1"])[1])
     B = ids.shape[1]
@@ -223,7 +252,7 @@ def note_objective_as_written(params, batch: NameBatch) -> float:
     Minimising it by gradient descent, as the note does, *lowers* the probability of the true class;
     lesson 8 shows it numerically. Returns ``J`` (a float, ≤ 0).
     """
-    _check_keys(params, NOTE_KEYS, "note model")
+    params = _check_keys(params, NOTE_KEYS, "note model")
     ids, lengths, labels = _check_name_batch(batch, params["W2"].shape[0], np.shape(params["W1"])[1])
     _, z, _ = _note_forward(params, ids, lengths)
     logp = log_softmax(z @ params["W1"] + params["b1"])
@@ -236,6 +265,10 @@ def note_objective_as_written(params, batch: NameBatch) -> float:
 
 def predict_proba(params, names: Sequence[str], vocab: Vocab) -> np.ndarray:
     """Class probabilities ``(B, K)`` for a list of names, with either model (chosen by the keys)."""
+    if isinstance(names, str):
+        raise ValueError(f"names must be a list of names, not the single string {names!r}")
+    if not isinstance(params, dict):
+        raise ValueError(f"params must be a dict of a classifier's parameters, got {type(params).__name__}")
     ids, lengths = encode_names(list(names), vocab)
     if "W1" in params:
         return softmax(note_classifier_logits(params, ids, lengths))
@@ -244,10 +277,12 @@ def predict_proba(params, names: Sequence[str], vocab: Vocab) -> np.ndarray:
 
 def top_k(probs, labels: Sequence[str], k: int = 3) -> list[tuple[str, float]]:
     """The ``k`` most probable labels of one probability vector ``(K,)``: ``[(label, p), …]``, best first."""
-    probs = np.asarray(probs, dtype=float)
+    probs = as_float_array(probs, "probs")
+    if isinstance(labels, str) or not hasattr(labels, "__len__"):
+        raise ValueError(f"labels must be a sequence of class names, got {type(labels).__name__}")
     if probs.ndim != 1 or probs.size != len(labels):
         raise ValueError(f"need one probability vector with {len(labels)} entries, got shape {probs.shape}")
-    if not (isinstance(k, (int, np.integer)) and 1 <= k <= probs.size):
+    if isinstance(k, bool) or not (isinstance(k, (int, np.integer)) and 1 <= k <= probs.size):
         raise ValueError(f"k must be an integer in [1, {probs.size}], got {k!r}")
     order = np.argsort(-probs, kind="stable")[:k]
     return [(labels[i], float(probs[i])) for i in order]
@@ -263,17 +298,17 @@ def accuracy(pred, labels) -> float:
 
 def majority_baseline(train_labels, test_labels) -> float:
     """Accuracy on ``test_labels`` of always predicting the most frequent class of ``train_labels``."""
-    train_labels = np.asarray(train_labels)
-    if train_labels.ndim != 1 or train_labels.size == 0:
-        raise ValueError("train_labels must be a non-empty 1-D integer array")
+    train_labels = integer_array(train_labels, "train_labels", ndim=1, low=0)
     majority = int(np.argmax(np.bincount(train_labels)))
     return accuracy(np.full(np.shape(test_labels), majority), test_labels)
 
 
 def confusion_matrix(labels, pred, K: int) -> np.ndarray:
     """``C[i, j]`` = number of examples of true class ``i`` predicted as ``j``; ``(K, K)`` ints."""
-    labels, pred = np.asarray(labels), np.asarray(pred)
-    if labels.shape != pred.shape or labels.ndim != 1:
+    K = positive_int(K, "K")
+    labels = integer_array(labels, "labels", ndim=1, low=0, high=K, allow_empty=True)
+    pred = integer_array(pred, "pred", ndim=1, low=0, high=K, allow_empty=True)
+    if labels.shape != pred.shape:
         raise ValueError(f"labels and pred must be (N,) arrays of one shape, got {labels.shape} and {pred.shape}")
     if labels.size and (min(labels.min(), pred.min()) < 0 or max(labels.max(), pred.max()) >= K):
         raise ValueError(f"classes must lie in [0, {K})")
@@ -297,13 +332,13 @@ def lm_loss_and_grads(params, X, Y, h0=None, truncate=None):
     Shapes: params ``W_xh (V, H)``, ``W_hh (H, H)``, ``b_h (H,)``, ``W_hy (H, V)``, ``b_y (V,)``;
     ``X, Y`` ids ``(T, B)``; ``h0 (B, H)`` or None → ``(loss, grads, h_T (B, H))``.
     """
-    _check_keys(params, CLASSIFIER_KEYS, "language model")
+    params = _check_keys(params, CLASSIFIER_KEYS, "language model")
     X, Y = np.asarray(X), np.asarray(Y)
     if X.ndim != 2 or Y.shape != X.shape:
         raise ValueError(f"X and Y must be (T, B) ids of one shape, got {X.shape} and {Y.shape}")
     K = params["W_hy"].shape[1]
-    if not np.issubdtype(Y.dtype, np.integer) or Y.min() < 0 or Y.max() >= K:
-        raise ValueError(f"Y must hold integer targets in [0, {K})")
+    Y = integer_array(Y, "Y (targets)", ndim=2, low=0, high=K)
+    integer_array(X, "X (input ids)", ndim=2, low=0, high=np.shape(params["W_xh"])[0])
     hs = rnn_forward(X, h0, params["W_xh"], params["W_hh"], params["b_h"])  # (T, B, H)
     T, B, H = hs.shape
     h2 = hs.reshape(T * B, H)
@@ -348,15 +383,19 @@ def perplexity(params, ids, *, n_streams: int = 16) -> float:
     forward pass (no truncation: the state runs through the whole stream). A uniform guess over ``V``
     characters has perplexity ``V``. Shapes: ``ids (N + 1,)`` → float.
     """
-    _check_keys(params, CLASSIFIER_KEYS, "language model")
+    params = _check_keys(params, CLASSIFIER_KEYS, "language model")
     ids = np.asarray(ids)
-    if ids.ndim != 1 or not np.issubdtype(ids.dtype, np.integer):
+    if ids.ndim != 1 or ids.dtype == bool or not np.issubdtype(ids.dtype, np.integer):
         raise ValueError(f"ids must be a 1-D integer array, got shape {ids.shape}")
-    if not (isinstance(n_streams, (int, np.integer)) and n_streams >= 1):
-        raise ValueError(f"n_streams must be a positive integer, got {n_streams!r}")
+    n_streams = positive_int(n_streams, "n_streams")
+    # negative ids would wrap to the last class and too-large ones raise a bare IndexError
+    V, K = np.shape(params["W_xh"])[0], np.shape(params["W_hy"])[1]
+    if ids.size:
+        integer_array(ids[:-1], "ids (inputs)", low=0, high=V, allow_empty=True)
+        integer_array(ids[1:], "ids (targets)", low=0, high=K, allow_empty=True)
     L = (ids.size - 1) // n_streams
     if L < 1:
-        raise ValueError(f"{ids.size} tokens are too few for {n_streams} streams")
+        raise ValueError(f"ids has {ids.size} tokens, too few for n_streams={n_streams} streams")
     n = L * n_streams
     X = ids[:n].reshape(n_streams, L).T  # (L, S)
     Y = ids[1:n + 1].reshape(n_streams, L).T
@@ -378,7 +417,8 @@ def _warm_state(params, vocab: Vocab, prefix: str) -> np.ndarray:
 
 
 def _check_temperature(temperature) -> float:
-    if not (isinstance(temperature, (int, float, np.floating)) and np.isfinite(temperature) and temperature > 0):
+    if isinstance(temperature, bool) or not (isinstance(temperature, (int, float, np.floating, np.integer))
+                                             and np.isfinite(temperature) and temperature > 0):
         raise ValueError(f"temperature must be a positive number, got {temperature!r}")
     return float(temperature)
 
@@ -391,7 +431,8 @@ def next_char_distribution(params, vocab: Vocab, prefix: str, temperature: float
     ``τ → 0`` approaches the arg-max, ``τ = 1`` the model, ``τ → ∞`` the uniform distribution.
     Shapes: → ``(V,)``, summing to 1.
     """
-    _check_keys(params, CLASSIFIER_KEYS, "language model")
+    params = _check_keys(params, CLASSIFIER_KEYS, "language model")
+    _check_vocab(vocab, params)
     tau = _check_temperature(temperature)
     h = _warm_state(params, vocab, prefix)  # (1, H)
     return softmax((h @ params["W_hy"] + params["b_y"])[0] / tau)
@@ -404,11 +445,11 @@ def sample(params, vocab: Vocab, prefix: str, n_chars: int, temperature: float =
     character is fed back as the next input. ``rng`` (``numpy.random.Generator``, default seed 0)
     makes a sample reproducible. Returns the ``n_chars`` new characters (without the prefix).
     """
-    _check_keys(params, CLASSIFIER_KEYS, "language model")
+    params = _check_keys(params, CLASSIFIER_KEYS, "language model")  # shapes and finiteness: no NaN logits
+    _check_vocab(vocab, params)
     tau = _check_temperature(temperature)
-    if not (isinstance(n_chars, (int, np.integer)) and n_chars >= 0):
-        raise ValueError(f"n_chars must be a non-negative integer, got {n_chars!r}")
-    rng = np.random.default_rng(0) if rng is None else rng
+    n_chars = positive_int(n_chars, "n_chars", 0)
+    rng = check_rng(rng, allow_none=True)
     h = _warm_state(params, vocab, prefix)  # (1, H)
     W_xh, W_hh, b_h = params["W_xh"], params["W_hh"], params["b_h"]
     W_hy, b_y = params["W_hy"] / tau, params["b_y"] / tau  # hoisted: o/τ = h (W_hy/τ) + b_y/τ

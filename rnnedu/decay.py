@@ -36,7 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from rnnedu._checks import as_float_array, check_shape
+from rnnedu._checks import as_float_array, check_rng, check_shape
 from rnnedu.activations import ACTIVATIONS, DERIVATIVE_BOUND, activation_derivative, apply_activation
 
 __all__ = [
@@ -60,6 +60,8 @@ __all__ = [
 
 #: log10 of the largest float64 (≈ 308.25): a norm whose log10 exceeds this is not representable.
 OVERFLOW_LOG10 = float(np.log10(np.finfo(np.float64).max))
+#: log10 of the smallest positive (subnormal) float64 (≈ −323.3): a norm below it rounds to 0.0.
+UNDERFLOW_LOG10 = float(np.log10(np.finfo(np.float64).smallest_subnormal))
 _LOG10_2 = math.log10(2.0)
 
 INITIALISATIONS = ("gaussian", "orthogonal", "identity", "randn")
@@ -88,6 +90,10 @@ def _preacts(a, H: int) -> np.ndarray:
 
 def _lags(lags) -> np.ndarray:
     arr = np.asarray(lags)
+    if arr.dtype == bool or arr.dtype.kind not in "iuf":
+        raise ValueError(f"lags must be whole numbers of steps, got dtype {arr.dtype}")
+    if arr.size and not np.all(np.isfinite(arr)):
+        raise ValueError("lags must be finite whole numbers of steps")
     if arr.size and not (np.issubdtype(arr.dtype, np.integer) or np.all(np.mod(arr, 1) == 0)):
         raise ValueError(f"lags must be whole numbers of steps, got {arr!r}")
     if arr.size and np.any(arr < 0):
@@ -204,7 +210,9 @@ def jacobian_norms(W_hh, a, activation: str = "tanh", *, log10: bool = False, ks
     passes a dead ReLU unit) gives ``n_k = 0`` (``-inf`` with ``log10=True``).
 
     With ``log10=False`` a norm beyond the float64 range comes back as ``inf`` together with a
-    ``RuntimeWarning`` starting "overflow: the norm passed the float64 range".
+    ``RuntimeWarning`` starting "overflow: the norm passed the float64 range"; a non-zero norm below
+    it comes back as 0.0 with a ``RuntimeWarning`` starting "underflow:", so that it is never
+    mistaken for an exact zero (those are silent, and ``-inf`` with ``log10=True``).
 
     ``ks`` (optional, sorted integers in ``[0, T]``) evaluates the norm only at those ``k``; the
     product is still carried through every step.
@@ -229,7 +237,15 @@ def jacobian_norms(W_hh, a, activation: str = "tanh", *, log10: bool = False, ks
     if over.any():
         warnings.warn(overflow_message(float(logs.max())) + "; use jacobian_norms(..., log10=True)",
                       RuntimeWarning, stacklevel=2)
-    with np.errstate(over="ignore"):
+    # A positive norm below the float64 range rounds to 0.0, which would look like an exact zero (a
+    # product through dead ReLUs, log10 = −inf): say so, as for overflow.
+    under = np.isfinite(logs) & (logs < UNDERFLOW_LOG10)
+    if under.any():
+        k = int(np.flatnonzero(under)[-1]) if ks is None else int(np.asarray(ks)[np.flatnonzero(under)[-1]])
+        warnings.warn(f"underflow: the norm at k = {k} is 10^{float(logs[under].max()):.1f}, below the float64 range "
+                      "(≈4.9e-324), and is returned as 0.0 although it is not zero; exact zeros (dead ReLUs) are "
+                      "-inf with log10=True. Use jacobian_norms(..., log10=True)", RuntimeWarning, stacklevel=2)
+    with np.errstate(over="ignore", under="ignore"):
         return np.where(over, np.inf, 10.0 ** np.minimum(logs, OVERFLOW_LOG10))
 
 
@@ -297,6 +313,7 @@ def init_recurrent(H: int, rng, kind: str = "orthogonal", *, scale: float = 1.0,
         raise ValueError(f"scale must be a finite non-negative number, got {scale!r}")
     if kind == "identity":
         return (scale * np.eye(H)).astype(dtype)
+    rng = check_rng(rng)
     G = rng.standard_normal((H, H))
     if kind == "randn":
         return (G * scale).astype(dtype)
@@ -341,7 +358,8 @@ def preactivations(xs, h0, W_xh, W_hh, b_h, activation: str = "tanh") -> np.ndar
     h0 = np.zeros_like(hs[0]) if h0 is None else np.broadcast_to(np.asarray(h0, dtype=hs.dtype), hs[0].shape)
     h_prev = np.concatenate([h0[None], hs[:-1]])  # (T, B, H)
     xw = np.asarray(W_xh)[xs] if np.issubdtype(np.asarray(xs).dtype, np.integer) else np.asarray(xs) @ W_xh
-    return xw + h_prev @ np.asarray(W_hh) + np.asarray(b_h)
+    with np.errstate(over="ignore", invalid="ignore"):  # rnn_forward has already said where it overflowed
+        return xw + h_prev @ np.asarray(W_hh) + np.asarray(b_h)
 
 
 # --- summaries for the lesson and the widget --------------------------------------------------------
@@ -533,7 +551,7 @@ def phase_diagram(W_base, scales, lengths, c, activation: str = "tanh", h0=None,
     else:
         if isinstance(probes, bool) or not isinstance(probes, (int, np.integer)) or not 1 <= probes <= H:
             raise ValueError(f"probes must be an integer in [1, H = {H}] or None, got {probes!r}")
-        rng = np.random.default_rng(0) if rng is None else rng
+        rng = check_rng(rng, allow_none=True)
         V = np.linalg.qr(rng.standard_normal((H, int(probes))))[0]  # (H, p), orthonormal columns
     p = V.shape[1]
     Q = np.broadcast_to(V, (S, H, p)).copy()  # Q[s] = J_t ⋯ J_1 V for scale s

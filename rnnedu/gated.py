@@ -21,10 +21,11 @@ What is left out: an output layer (the loss heads in :mod:`rnnedu.tasks` add one
 from __future__ import annotations
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 
-from rnnedu._checks import as_float_array, check_shape
+from rnnedu._checks import as_float_array, check_rng, check_shape, finite_number, positive_int
 from rnnedu.activations import apply_activation
 from rnnedu.decay import init_recurrent
 
@@ -40,7 +41,10 @@ class GRUCache:
 
     ``xs`` the input as given (dense ``(T, B, D)`` or ids ``(T, B)``), ``h0 (B, H)``, ``hs`` the states
     ``h_1 … h_T``, ``zs``, ``rs`` the gates, ``cands`` the candidates :math:`\\tilde h_t`, ``params``
-    the parameters used (read-only views).
+    the parameters used: a read-only mapping of read-only *copies*, so an optimiser step on the
+    caller's arrays between forward and backward does not change the gradient :func:`gru_backward`
+    computes (the backward pass belongs to the forward pass that made the cache). ``xs`` and ``h0``
+    are copies too.
     """
 
     xs: np.ndarray
@@ -58,10 +62,13 @@ class GRUCache:
 
 
 def _check_params(params) -> tuple[int, int]:
+    if not hasattr(params, "keys") or not hasattr(params, "__getitem__"):
+        raise ValueError(f"GRU params must be a dict with keys {', '.join(GRU_KEYS)}, got {type(params).__name__}")
     missing = [k for k in GRU_KEYS if k not in params]
     if missing:
         raise ValueError(f"GRU params lack {', '.join(missing)} (need {', '.join(GRU_KEYS)})")
     W_xz = as_float_array(params["W_xz"], "W_xz", min_ndim=2)
+    check_shape(W_xz, "W_xz", (None, None))
     D, H = W_xz.shape
     for k in ("W_xr", "W_xh"):
         check_shape(as_float_array(params[k], k), k, (D, H))
@@ -81,13 +88,15 @@ def _input_projection(xs, W: np.ndarray) -> np.ndarray:
 
 def _check_inputs(xs, D: int):
     xs = np.asarray(xs)
+    if xs.dtype == bool or xs.dtype.kind not in "iuf":
+        raise ValueError(f"xs must be dense floats (T, B, D) or integer ids (T, B), got dtype {xs.dtype}")
     if xs.size == 0 or xs.ndim < 2 or xs.shape[0] == 0:
         raise ValueError(f"xs must be a non-empty sequence (T, B, D) or ids (T, B), got shape {xs.shape}")
     if np.issubdtype(xs.dtype, np.integer):
         if xs.ndim != 2:
-            raise ValueError(f"token ids must have shape (T, B), got {xs.shape}")
+            raise ValueError(f"xs: token ids must have shape (T, B), got {xs.shape} (dense inputs must be floats)")
         if xs.min() < 0 or xs.max() >= D:
-            raise ValueError(f"token ids must lie in [0, {D}); found {int(xs.min())} … {int(xs.max())}")
+            raise ValueError(f"xs: token ids must lie in [0, {D}); found {int(xs.min())} … {int(xs.max())}")
         return xs
     xs = as_float_array(xs, "xs")
     check_shape(xs, "xs", (None, None, D))
@@ -107,7 +116,14 @@ def gru_forward(xs, h0, params) -> tuple[np.ndarray, GRUCache]:
     T, B = xs.shape[:2]
     h0 = as_float_array(h0, "h0")
     check_shape(h0, "h0", (B, H))
-    p = {k: np.asarray(params[k]) for k in GRU_KEYS}
+    p = {}
+    for k in GRU_KEYS:  # private read-only copies (see GRUCache)
+        p[k] = np.array(as_float_array(params[k], k), copy=True)
+        p[k].flags.writeable = False
+    xs = np.array(xs, copy=True)
+    xs.flags.writeable = False
+    h0 = np.array(h0, copy=True)
+    h0.flags.writeable = False
     W_x = np.concatenate([p["W_xz"], p["W_xr"], p["W_xh"]], axis=1)           # (D, 3H)
     b = np.concatenate([p["b_z"], p["b_r"], p["b_h"]])                         # (3H,)
     W_gates = np.concatenate([p["W_hz"], p["W_hr"]], axis=1)                   # (H, 2H)
@@ -125,7 +141,13 @@ def gru_forward(xs, h0, params) -> tuple[np.ndarray, GRUCache]:
         c = np.tanh(ax[t, :, 2 * H:] + (r * h) @ W_hh)                       # (B, H)
         h = z * h + (1.0 - z) * c                                              # (B, H)
         hs[t], zs[t], rs[t], cands[t] = h, z, r, c
-    return hs, GRUCache(xs=xs, h0=h0, hs=hs, zs=zs, rs=rs, cands=cands, params=p)
+    return hs, GRUCache(xs=xs, h0=h0, hs=hs, zs=zs, rs=rs, cands=cands, params=MappingProxyType(p))
+
+
+def _check_cache(cache) -> GRUCache:
+    if not isinstance(cache, GRUCache):
+        raise ValueError(f"cache must be the GRUCache that gru_forward returned, got {type(cache).__name__}")
+    return cache
 
 
 def gru_backward(dhs, cache: GRUCache) -> dict:
@@ -147,7 +169,7 @@ def gru_backward(dhs, cache: GRUCache) -> dict:
     Shapes: ``dhs (T, B, H)``, ∂L/∂h_t arriving directly from the loss (zeros where a step has none).
     Returns a dict with the keys of :data:`GRU_KEYS` plus ``"h0"``, each of that array's shape.
     """
-    hs, zs, rs, cands = cache.hs, cache.zs, cache.rs, cache.cands
+    hs, zs, rs, cands = _check_cache(cache).hs, cache.zs, cache.rs, cache.cands
     T, B, H = hs.shape
     dhs = as_float_array(dhs, "dhs")
     check_shape(dhs, "dhs", (T, B, H))
@@ -203,7 +225,7 @@ def gru_step_jacobians(cache: GRUCache) -> np.ndarray:
     With ``z_t ≈ 1`` the first term dominates and ``J_t ≈ I``: the gradient passes unchanged.
     Shapes: → ``(T, B, H, H)``; ``J[t, b]`` belongs to step ``t + 1`` of example ``b``.
     """
-    zs, rs, cands = cache.zs, cache.rs, cache.cands                            # (T, B, H)
+    zs, rs, cands = _check_cache(cache).zs, cache.rs, cache.cands              # (T, B, H)
     p = cache.params
     hp = cache.h_prev
     H = zs.shape[-1]
@@ -223,7 +245,7 @@ def gru_jacobian_norms(cache: GRUCache, example: int = 0) -> np.ndarray:
     Plain float products (a GRU's Jacobians are bounded, nothing overflows at lesson sizes); the
     spectral norms of all ``T + 1`` products in one batched call. Shapes: → ``(T + 1,)``.
     """
-    T, B, H = cache.hs.shape
+    T, B, H = _check_cache(cache).hs.shape
     if isinstance(example, bool) or not isinstance(example, (int, np.integer)) or not 0 <= example < B:
         raise ValueError(f"example must be an index in [0, {B}), got {example!r}")
     J = gru_step_jacobians(cache)[:, example]                                    # (T, H, H)
@@ -239,13 +261,17 @@ def init_gru_params(D: int, H: int, rng: np.random.Generator, *, scale: float | 
     """GRU parameters: input weights ``N(0, scale²)`` with ``scale = 1/√D``, recurrent weights
     orthogonal, ``b_z = gate_bias`` (start by *keeping* the state: ``z ≈ σ(1) ≈ 0.73``), other biases 0.
     """
-    if int(D) < 1 or int(H) < 1:
-        raise ValueError(f"D and H must be at least 1, got D={D}, H={H}")
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy Generator (np.random.default_rng(seed))")
-    s = 1.0 / np.sqrt(D) if scale is None else float(scale)
-    if not s > 0:
-        raise ValueError(f"scale must be positive, got {scale!r}")
+    D = positive_int(D, "D")
+    H = positive_int(H, "H")
+    rng = check_rng(rng)
+    s = 1.0 / np.sqrt(D) if scale is None else finite_number(scale, "scale", positive=True)
+    gate_bias = finite_number(gate_bias, "gate_bias")
+    try:
+        dtype = np.dtype(dtype)
+    except TypeError:
+        raise ValueError(f"dtype must be float32 or float64, got {dtype!r}") from None
+    if dtype not in (np.float32, np.float64):
+        raise ValueError(f"dtype must be float32 or float64, got {dtype}")
 
     def orth():
         return init_recurrent(H, rng, "orthogonal")                            # lesson 6, eq. (6.8)

@@ -28,11 +28,17 @@ from typing import Sequence
 
 import numpy as np
 
-from rnnedu._checks import as_float_array, as_labels
+from rnnedu._checks import as_float_array, as_labels, check_rng, finite_number, positive_int
 from rnnedu.activations import ACTIVATIONS, activation_derivative, apply_activation
 from rnnedu.softmax import cross_entropy, cross_entropy_delta, softmax
 
 OUTPUTS = ("softmax",) + ACTIVATIONS
+
+
+def _frozen_copy(x, name: str) -> np.ndarray:
+    arr = np.array(as_float_array(x, name), copy=True)
+    arr.flags.writeable = False
+    return arr
 
 
 @dataclass(frozen=True)
@@ -50,8 +56,13 @@ class MLP:
     output: str = "softmax"
 
     def __post_init__(self):
-        ws = tuple(as_float_array(w, f"W({s + 1})") for s, w in enumerate(self.weights))
-        bs = tuple(as_float_array(b, f"b({s + 1})") for s, b in enumerate(self.biases))
+        for name in ("weights", "biases"):
+            if isinstance(getattr(self, name), (np.ndarray, str)) or not hasattr(getattr(self, name), "__iter__"):
+                raise ValueError(f"{name} must be a sequence of arrays, one per layer, got {type(getattr(self, name)).__name__}")
+        # Own read-only copies: an MLP is a value, so later changes to the caller's arrays must not
+        # change it (and nothing may change its arrays in place).
+        ws = tuple(_frozen_copy(w, f"W({s + 1})") for s, w in enumerate(self.weights))
+        bs = tuple(_frozen_copy(b, f"b({s + 1})") for s, b in enumerate(self.biases))
         if not ws:
             raise ValueError("an MLP needs at least one layer (got no weights)")
         if len(bs) != len(ws):
@@ -64,13 +75,15 @@ class MLP:
             if s > 1 and w.shape[0] != ws[s - 2].shape[1]:
                 raise ValueError(f"layer shapes do not match: W({s - 1}) has shape {ws[s - 2].shape}, so W({s}) "
                                  f"needs {ws[s - 2].shape[1]} rows, but it has shape {w.shape}")
+        if not isinstance(self.hidden, (str, tuple, list)):
+            raise ValueError(f"hidden must be an activation name or one per hidden layer, got {self.hidden!r}")
         hidden = (self.hidden,) * (len(ws) - 1) if isinstance(self.hidden, str) else tuple(self.hidden)
         if len(hidden) != len(ws) - 1:
             raise ValueError(f"{len(ws)} layers need {len(ws) - 1} hidden activation(s), got {len(hidden)}: {hidden}")
         for name in hidden:
-            if name not in ACTIVATIONS:
+            if not isinstance(name, str) or name not in ACTIVATIONS:
                 raise ValueError(f"unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
-        if self.output not in OUTPUTS:
+        if not isinstance(self.output, str) or self.output not in OUTPUTS:
             raise ValueError(f"unknown output {self.output!r}; choose one of {', '.join(OUTPUTS)}")
         object.__setattr__(self, "weights", ws)
         object.__setattr__(self, "biases", bs)
@@ -129,12 +142,16 @@ def init_mlp(sizes: Sequence[int], hidden="tanh", output: str = "softmax", *, rn
     ReLUs are all off gives ``v = 0`` exactly in the next layer, on the kink. ``rng`` is a
     ``numpy.random.Generator`` (seed it for reproducible lessons).
     """
-    sizes = tuple(int(n) for n in sizes)
-    if len(sizes) < 2 or min(sizes) < 1:
+    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
+        raise ValueError(f"sizes must be a sequence of layer widths (D, n_1, …, K), got {sizes!r}")
+    sizes = tuple(sizes)
+    if len(sizes) < 2:
         raise ValueError(f"sizes must list at least an input and an output width, all ≥ 1; got {sizes}")
-    if not bias_scale >= 0:
-        raise ValueError(f"bias_scale must be non-negative, got {bias_scale!r}")
-    rng = np.random.default_rng(0) if rng is None else rng
+    sizes = tuple(positive_int(n, f"sizes[{i}]") for i, n in enumerate(sizes))  # 2.7 is not truncated to 2
+    bias_scale = finite_number(bias_scale, "bias_scale", nonnegative=True)
+    if scale is not None:
+        scale = finite_number(scale, "scale", positive=True)
+    rng = check_rng(rng, allow_none=True)
     ws, bs = [], []
     for n_in, n_out in zip(sizes[:-1], sizes[1:]):
         sd = np.sqrt(2.0 / (n_in + n_out)) if scale is None else float(scale)
@@ -143,7 +160,20 @@ def init_mlp(sizes: Sequence[int], hidden="tanh", output: str = "softmax", *, rn
     return MLP(tuple(ws), tuple(bs), hidden, output)
 
 
+def _check_net(net) -> MLP:
+    if not isinstance(net, MLP):
+        raise ValueError(f"net must be an rnnedu.MLP (see init_mlp), got {type(net).__name__}")
+    return net
+
+
+def _check_cache(cache) -> "MLPCache":
+    if not isinstance(cache, MLPCache):
+        raise ValueError(f"cache must be the MLPCache that mlp_forward returned, got {type(cache).__name__}")
+    return cache
+
+
 def _inputs(net: MLP, x) -> np.ndarray:
+    _check_net(net)
     x = as_float_array(x, "x", min_ndim=2)
     if x.ndim != 2 or x.shape[1] != net.sizes[0]:
         raise ValueError(f"x has shape {x.shape}, expected (B, {net.sizes[0]}) for W(1) of shape {net.weights[0].shape}")
@@ -190,6 +220,7 @@ def mlp_loss(net: MLP, x, y) -> float:
 
 def loss_from_cache(cache: MLPCache, y) -> float:
     """:func:`mlp_loss` from an existing forward cache (eq. (2.3)), without a second forward pass."""
+    _check_cache(cache)
     net = cache.net
     batch = cache.a[0].shape[0]
     t = _targets(net, y, batch)
@@ -207,6 +238,7 @@ def output_delta(cache: MLPCache, y) -> np.ndarray:
     The softmax case is lesson 1's :func:`rnnedu.cross_entropy_delta` (the note's ``a − y``).
     Shapes: ``δ(L) (B, K)``.
     """
+    _check_cache(cache)
     net = cache.net
     batch = cache.a[0].shape[0]
     t = _targets(net, y, batch)
@@ -265,6 +297,7 @@ def mlp_backward(cache: MLPCache, y) -> MLPGradients:
 
     Shapes: ``dW[s-1]`` like ``W(s)``, ``db[s-1]`` like ``b(s)``, ``delta[s] (B, n_s)``.
     """
+    _check_cache(cache)
     net = cache.net
     L = net.n_layers
     delta = [None] * (L + 1)
@@ -281,8 +314,9 @@ def loss_from_preactivation(net: MLP, s: int, v_s, y) -> float:
     Used to check the delta rule directly, lesson 2, eq. (2.5): :math:`\delta^{(s)} = \partial E/\partial v^{(s)}`
     is the gradient of this function. Shapes: ``v_s (B, n_s)``; ``y`` as in :func:`mlp_loss`.
     """
-    if not 1 <= s <= net.n_layers:
-        raise ValueError(f"layer s must lie in 1…{net.n_layers}, got {s}")
+    _check_net(net)
+    if isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 1 <= s <= net.n_layers:
+        raise ValueError(f"layer s must lie in 1…{net.n_layers} (an integer), got {s!r}")
     v = as_float_array(v_s, f"v({s})", min_ndim=2)
     if v.ndim != 2 or v.shape[1] != net.sizes[s]:
         raise ValueError(f"v({s}) has shape {v.shape}, expected (B, {net.sizes[s]})")
@@ -302,11 +336,12 @@ def mlp_predict(net: MLP, x) -> np.ndarray:
 
 def with_parameter(net: MLP, kind: str, s: int, value) -> MLP:
     """A copy of ``net`` with ``W(s)`` (``kind="W"``) or ``b(s)`` (``kind="b"``) replaced: for gradient checks."""
-    if kind not in ("W", "b") or not 1 <= s <= net.n_layers:
+    _check_net(net)
+    if kind not in ("W", "b") or isinstance(s, bool) or not isinstance(s, (int, np.integer)) or not 1 <= s <= net.n_layers:
         raise ValueError(f"kind must be 'W' or 'b' and s in 1…{net.n_layers}; got {kind!r}, {s}")
     field_name = "weights" if kind == "W" else "biases"
     params = list(getattr(net, field_name))
-    params[s - 1] = np.asarray(value, dtype=np.float64)
+    params[s - 1] = as_float_array(value, f"{kind}({s})").astype(np.float64)
     return replace(net, **{field_name: tuple(params)})
 
 
@@ -326,12 +361,13 @@ def train_mlp(net: MLP, x, y, *, lr: float = 0.5, steps: int = 1000, momentum: f
     using :func:`mlp_forward` / :func:`mlp_backward` (the package's own backward pass). ``momentum=0``
     is plain gradient descent. Never mutates ``net``. Shapes as in :func:`mlp_loss`.
     """
-    if not (lr > 0 and np.isfinite(lr)):
-        raise ValueError(f"learning rate lr must be a positive number, got {lr!r}")
+    if not isinstance(net, MLP):
+        raise ValueError(f"net must be an rnnedu.MLP (init_mlp), got {type(net).__name__}")
+    lr = finite_number(lr, "learning rate lr", positive=True)
+    momentum = finite_number(momentum, "momentum")
     if not 0 <= momentum < 1:
         raise ValueError(f"momentum must lie in [0, 1), got {momentum!r}")
-    if int(steps) < 1:
-        raise ValueError(f"steps must be at least 1, got {steps!r}")
+    steps = positive_int(steps, "steps")
     x = _inputs(net, x)
     y = _targets(net, y, x.shape[0])
     ws = [w.copy() for w in net.weights]

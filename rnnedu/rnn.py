@@ -30,11 +30,12 @@ BPTT comes in three forms that give the same number:
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
 
-from rnnedu._checks import as_float_array, check_shape
+from rnnedu._checks import ForwardOverflowWarning, as_float_array, check_shape
 from rnnedu.activations import ACTIVATIONS, apply_activation, derivative_from_output
 from rnnedu.softmax import log_softmax
 
@@ -176,6 +177,21 @@ def _forward(xw: np.ndarray, h0: np.ndarray, W_hh: np.ndarray, activation: str) 
     return hs
 
 
+def _report_overflow(hs: np.ndarray, activation: str, where: str = "rnn_forward") -> None:
+    """Item 9 of issue 12: a forward pass that leaves the float range says where, once, instead of
+    numpy's anonymous RuntimeWarnings followed by thousands of silent NaN. Costs one pass over hs."""
+    finite = np.isfinite(hs).reshape(hs.shape[0], -1).all(axis=1)  # (T,)
+    if finite.all():
+        return
+    t = int(np.argmin(finite))
+    warnings.warn(
+        f"overflow: {where}'s hidden state left the {hs.dtype} range at step t = {t + 1} of T = {hs.shape[0]} "
+        f"(activation {activation!r}); states from there on are inf or NaN ({int((~finite).sum())} of "
+        f"{hs.shape[0]} steps). An unbounded activation with ‖W_hh‖ > 1 explodes (lesson 6); "
+        "use tanh, a smaller W_hh, or fewer steps",
+        ForwardOverflowWarning, stacklevel=3)
+
+
 def rnn_forward(xs, h0, W_xh, W_hh, b_h, activation: str = "tanh") -> np.ndarray:
     r"""The forward pass over a sequence, lesson 4, eq. (4.2): eq. (4.1) for ``t = 1 … T``,
 
@@ -188,13 +204,20 @@ def rnn_forward(xs, h0, W_xh, W_hh, b_h, activation: str = "tanh") -> np.ndarray
     or ``None`` (zeros); ``W_xh (D, H)``, ``W_hh (H, H)``, ``b_h (H,)`` → ``hs (T, B, H)`` with
     ``hs[t]`` = ``h_{t+1}`` in the 1-based notation (``h0`` is not included). The dtype follows the
     parameters: float32 weights give a float32 ``hs``.
+
+    If the states leave the floating-point range (relu or identity with a large ``W_hh``), one
+    :class:`rnnedu._checks.ForwardOverflowWarning` (a ``RuntimeWarning``) names the first step that
+    overflowed; :func:`rnnedu.train.fit` reports it as a divergence.
     """
     _check_activation(activation)
     W_xh, W_hh, b_h = _recurrent_weights(W_xh, W_hh, b_h)
     D, H = W_xh.shape
     xs, is_ids = _inputs(xs, D, W_xh.dtype, ndim_ids=2, what="xs")
     h0 = _initial_state(h0, xs.shape[1], H, W_xh.dtype)
-    return _forward(_input_projection(xs, is_ids, W_xh, b_h), h0, W_hh, activation)
+    with np.errstate(over="ignore", invalid="ignore"):  # reported once, with the step, just below
+        hs = _forward(_input_projection(xs, is_ids, W_xh, b_h), h0, W_hh, activation)
+    _report_overflow(hs, activation)
+    return hs
 
 
 # --- backward (lesson 5) --------------------------------------------------------------------------
@@ -331,7 +354,8 @@ def init_rnn_params(D: int, H: int, K: int, rng, *, scale=None, dtype=np.float64
     dtype = np.dtype(dtype)
     if dtype not in (np.float32, np.float64):
         raise ValueError(f"dtype must be float32 or float64, got {dtype}")
-    if scale is not None and not (np.isfinite(scale) and scale > 0):
+    if scale is not None and (isinstance(scale, (bool, np.bool_)) or not isinstance(scale, (int, float, np.integer, np.floating))
+                              or not (np.isfinite(scale) and scale > 0)):
         raise ValueError(f"scale must be a positive number or None, got {scale!r}")
 
     def w(n_in, n_out):
@@ -645,9 +669,7 @@ def truncated_window_loss(params, X, Y, h0=None, activation: str = "tanh", trunc
     D, H = p["W_xh"].shape
     X, is_ids = _inputs(X, D, p["W_xh"].dtype, ndim_ids=2, what="X")
     T, B = X.shape[:2]
-    Y = np.asarray(Y)
-    if Y.shape != (T, B):
-        raise ValueError(f"Y has shape {Y.shape} but X has (T, B) = {(T, B)}")
+    Y = _labels(Y, T, B, p["W_hy"].shape[1]).reshape(T, B)  # negative ids must not wrap to class K − 1
     h0 = _initial_state(h0, B, H, p["W_xh"].dtype)
     hs_frozen = as_float_array(hs_frozen, "hs_frozen")
     check_shape(hs_frozen, "hs_frozen", (T, B, H))

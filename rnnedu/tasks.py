@@ -25,7 +25,7 @@ from functools import partial
 
 import numpy as np
 
-from rnnedu._checks import as_float_array, check_shape
+from rnnedu._checks import as_float_array, check_rng, check_shape, finite_number
 from rnnedu.decay import init_recurrent
 from rnnedu.gated import GRU_KEYS, gru_backward, gru_forward, init_gru_params
 from rnnedu.rnn import init_rnn_params, rnn_backward, rnn_forward
@@ -62,9 +62,7 @@ def _count(value, name: str, minimum: int = 1) -> int:
 
 
 def _rng(rng) -> np.random.Generator:
-    if not isinstance(rng, np.random.Generator):
-        raise ValueError("rng must be a numpy Generator (np.random.default_rng(seed))")
-    return rng
+    return check_rng(rng, "rng")
 
 
 # --- the tasks and their baselines ---------------------------------------------------------------
@@ -254,14 +252,17 @@ def init_model(model: str, D: int, H: int, K: int, rng: np.random.Generator, *,
       ``recurrent_scale`` (> 1 makes gradients explode, lesson 6);
     * ``"orthogonal"``: the same with ``W_hh`` orthogonal (all singular values 1) times ``recurrent_scale``;
     * ``"irnn"``: ReLU, ``W_hh = I``, ``b_h = 0``, ``W_xh ~ N(0, 0.001²)`` (Le, Jaitly and Hinton 2015);
-    * ``"gru"``: :func:`rnnedu.gated.init_gru_params` (update-gate bias 1).
+    * ``"gru"``: :func:`rnnedu.gated.init_gru_params` (update-gate bias 1); ``recurrent_scale`` other
+      than 1 raises ``ValueError`` rather than being ignored.
 
     Every model has an output layer ``W_hy (H, K)``, ``b_y (K,)``.
     """
     cell, _ = _check_model(model)
     rng = _rng(rng)
-    if not (np.isfinite(recurrent_scale) and recurrent_scale > 0):
-        raise ValueError(f"recurrent_scale must be positive, got {recurrent_scale!r}")
+    recurrent_scale = finite_number(recurrent_scale, "recurrent_scale", positive=True)
+    if cell == "gru" and recurrent_scale != 1.0:
+        raise ValueError(f"recurrent_scale={recurrent_scale!r} applies to the vanilla RNN models only; the GRU's "
+                         "recurrent weights are orthogonal with gate biases (init_gru_params) — leave it at 1")
     base = init_rnn_params(D, H, K, rng)
     if cell == "gru":
         params = init_gru_params(D, H, rng)
@@ -301,9 +302,24 @@ def model_loss_and_grads(params: dict, batch, *, model: str, task: str, truncate
     (``rnn_backward``, optionally truncated to ``truncate`` steps, or ``gru_backward``).
     ``h0 = 0``. Returns ``(loss, grads)`` with every key of ``params`` (plus ``"h0"``).
     """
+    cell, _ = _check_model(model)
+    if task not in ("adding", "copy"):
+        raise ValueError(f"unknown task {task!r}; choose 'adding' or 'copy'")
+    need = (*(GRU_KEYS if cell == "gru" else ("W_xh", "W_hh", "b_h")), "W_hy", "b_y")
+    if not isinstance(params, dict):
+        raise ValueError(f"params must be a dict with keys {', '.join(need)}, got {type(params).__name__}")
+    missing = [k for k in need if k not in params]
+    if missing:
+        raise ValueError(f"params lacks {', '.join(missing)} for model {model!r} (needs {', '.join(need)})")
+    if not (isinstance(batch, (tuple, list)) and len(batch) == 2):
+        raise ValueError(f"batch must be a pair (xs, y) as adding_problem / copy_task return, got {type(batch).__name__}")
     xs, y = batch
+    if np.ndim(xs) < 2:
+        raise ValueError(f"batch inputs xs must be (T, B, D) or ids (T, B), got shape {np.shape(xs)}")
     B = np.shape(xs)[1]
-    H = params["W_hy"].shape[0]
+    W_hy = as_float_array(params["W_hy"], "W_hy", min_ndim=2)
+    check_shape(W_hy, "W_hy", (None, None))
+    H = W_hy.shape[0]
     h0 = np.zeros((B, H))
     hs, cache = _cell_forward(model, params, xs, h0)
     if task == "adding":
@@ -364,8 +380,13 @@ def run_task(model: str, task: str, lag: int, *, hidden: int = 32, batch_size: i
     seed. ``optimizer`` is ``"adam"`` or ``"sgd"``; ``progress``/``desc`` control the progress bar. Baselines: :func:`adding_baseline_mse` (1/6) and
     :func:`copy_baseline`.
     """
-    _check_model(model)
+    cell, _ = _check_model(model)
     lag = _count(lag, "lag")
+    batch_size = _count(batch_size, "batch_size")
+    n_test = _count(n_test, "n_test")
+    seed = _count(seed, "seed", 0)
+    if truncate is not None and cell == "gru":
+        raise ValueError("truncate is implemented for the vanilla RNN models only, not for 'gru'")
     if task not in ("adding", "copy"):
         raise ValueError(f"unknown task {task!r}; choose 'adding' or 'copy'")
     if optimizer == "adam":
@@ -377,12 +398,11 @@ def run_task(model: str, task: str, lag: int, *, hidden: int = 32, batch_size: i
     rng = np.random.default_rng(seed)
     D, K = (2, 1) if task == "adding" else (10, 10)
     params = init_model(model, D, _count(hidden, "hidden"), K, rng, recurrent_scale=recurrent_scale)
-    batch_size = _count(batch_size, "batch_size")
     loss_fn = partial(model_loss_and_grads, model=model, task=task, truncate=truncate)
     history = fit(params, loss_fn, lambda: _make_batch(task, batch_size, lag, rng), optimizer=opt,
                   n_steps=n_steps, clip_norm=clip_norm, clip_value=clip_value, progress=progress,
                   desc=desc or f"{model} lag {lag}")
-    test = _make_batch(task, _count(n_test, "n_test"), lag, np.random.default_rng(seed + 10_000))
+    test = _make_batch(task, n_test, lag, np.random.default_rng(seed + 10_000))
     with np.errstate(all="ignore"):
         test_loss = model_loss_and_grads(params, test, model=model, task=task)[0] if not history.diverged \
             else float("nan")

@@ -25,15 +25,22 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import time
+import warnings
+import zipfile
+import zlib
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Mapping
 
 import numpy as np
 
+from rnnedu._checks import ForwardOverflowWarning, scaled_norm
+
 __all__ = [
     "SGD",
     "Adam",
+    "Divergence",
     "History",
     "clip_grad_norm",
     "clip_grad_value",
@@ -65,12 +72,28 @@ def _unit_interval(value, name: str) -> float:
     return value
 
 
+def _check_params_mapping(params) -> None:
+    if not isinstance(params, Mapping) or not params:
+        raise ValueError(f"params must be a non-empty dict of float arrays, got {type(params).__name__}")
+    for k, p in params.items():
+        if not isinstance(p, np.ndarray) or p.dtype.kind != "f":
+            what = f"dtype {p.dtype}" if isinstance(p, np.ndarray) else type(p).__name__
+            raise ValueError(f"params[{k!r}] must be a float numpy array (it is updated in place), got {what}")
+        if not p.flags.writeable:
+            raise ValueError(f"params[{k!r}] is read-only; the optimiser updates parameters in place")
+
+
 def _check_grads(params: Mapping[str, np.ndarray], grads: Mapping[str, np.ndarray]) -> None:
+    _check_params_mapping(params)
+    if not isinstance(grads, Mapping):
+        raise ValueError(f"grads must be a dict with the keys of params, got {type(grads).__name__}")
     missing = [k for k in params if k not in grads]
     if missing:
         raise ValueError(f"grads has no entry for parameter(s) {', '.join(missing)}")
     for k, p in params.items():
         g = np.asarray(grads[k])
+        if g.dtype.kind not in "biuf":
+            raise ValueError(f"grads[{k!r}] must be a real numeric array, got dtype {g.dtype}")
         if g.shape != np.shape(p):
             raise ValueError(f"grads[{k!r}] has shape {g.shape}, but params[{k!r}] has shape {np.shape(p)}")
         if not np.all(np.isfinite(g)):
@@ -152,9 +175,16 @@ class Adam:
 
 def global_norm(grads: Mapping[str, np.ndarray]) -> float:
     r"""‖g‖ = sqrt(Σ_k Σ_i g_{k,i}²): the Frobenius norm of all gradients taken as one vector."""
-    if not grads:
-        raise ValueError("grads is empty; there is no gradient to measure")
-    return float(math.sqrt(sum(float(np.sum(np.square(np.asarray(g, dtype=np.float64)))) for g in grads.values())))
+    if not isinstance(grads, Mapping) or not grads:
+        raise ValueError("grads must be a non-empty dict of arrays; there is no gradient to measure")
+    for k, g in grads.items():
+        if np.asarray(g).dtype.kind not in "biuf":
+            raise ValueError(f"grads[{k!r}] must be a real numeric array, got dtype {np.asarray(g).dtype}")
+        if np.isnan(np.asarray(g, dtype=np.float64)).any():
+            raise ValueError(f"grads[{k!r}] contains NaN; its norm is undefined")
+    # scaled: |g| above ~1e154 would overflow a plain sum of squares (and below 1e-162 underflow to 0).
+    # An infinite entry gives inf, a clear answer.
+    return scaled_norm(grads.values())
 
 
 def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> tuple[dict, float]:
@@ -167,6 +197,10 @@ def clip_grad_norm(grads: Mapping[str, np.ndarray], max_norm: float) -> tuple[di
     """
     c = _positive(max_norm, "clip threshold max_norm")
     norm = global_norm(grads)
+    if not math.isfinite(norm):
+        bad = next(k for k, g in grads.items() if not np.all(np.isfinite(np.asarray(g, dtype=np.float64))))
+        raise ValueError(f"grads[{bad!r}] contains NaN or infinity, so ‖g‖ = {norm} and clipping cannot "
+                         "rescale it; the run has diverged (lower the learning rate)")
     scale = min(1.0, c / norm) if norm > 0 else 1.0
     return {k: np.asarray(g) * scale for k, g in grads.items()}, norm
 
@@ -177,18 +211,24 @@ def gradient_cosine(a: Mapping[str, np.ndarray], b: Mapping[str, np.ndarray]) ->
     always gives 1); element-wise clipping gives less whenever it cuts some entries and not others.
     Both dicts must have the same keys and shapes; raises ``ValueError`` if either is zero.
     """
+    if not isinstance(a, Mapping) or not isinstance(b, Mapping):
+        raise ValueError("a and b must be dicts of gradient arrays")
     if set(a) != set(b):
         raise ValueError(f"the gradients have different keys: {sorted(a)} vs {sorted(b)}")
-    dot = 0.0
     for k in a:
-        x, y = np.asarray(a[k], dtype=np.float64), np.asarray(b[k], dtype=np.float64)
-        if x.shape != y.shape:
-            raise ValueError(f"{k!r} has shape {x.shape} in one gradient and {y.shape} in the other")
-        dot += float(np.sum(x * y))
+        if np.shape(a[k]) != np.shape(b[k]):
+            raise ValueError(f"{k!r} has shape {np.shape(a[k])} in one gradient and {np.shape(b[k])} in the other")
+    for name, g in (("a", a), ("b", b)):
+        for k, v in g.items():
+            if np.asarray(v).dtype.kind not in "biuf" or not np.all(np.isfinite(np.asarray(v, dtype=np.float64))):
+                raise ValueError(f"{name}[{k!r}] must be a finite real array; the cosine needs finite gradients")
     na, nb = global_norm(a), global_norm(b)
     if na == 0 or nb == 0:
         raise ValueError("the cosine of a zero gradient is undefined")
-    return dot / (na * nb)
+    # each divided by its norm first: the plain dot product overflows for entries above ~1e154
+    dot = sum(float(np.sum((np.asarray(a[k], dtype=np.float64) / na) * (np.asarray(b[k], dtype=np.float64) / nb)))
+              for k in a)
+    return dot
 
 
 def clip_grad_value(grads: Mapping[str, np.ndarray], limit: float) -> dict:
@@ -200,12 +240,33 @@ def clip_grad_value(grads: Mapping[str, np.ndarray], limit: float) -> dict:
     others kept, so the direction of the update changes whenever clipping acts.
     """
     c = _positive(limit, "clip threshold limit")
-    if not grads:
-        raise ValueError("grads is empty; there is nothing to clip")
+    if not isinstance(grads, Mapping) or not grads:
+        raise ValueError("grads must be a non-empty dict of arrays; there is nothing to clip")
+    for k, g in grads.items():
+        if np.asarray(g).dtype.kind not in "biuf":
+            raise ValueError(f"grads[{k!r}] must be a real numeric array, got dtype {np.asarray(g).dtype}")
+        if np.isnan(np.asarray(g, dtype=np.float64)).any():
+            raise ValueError(f"grads[{k!r}] contains NaN; there is no value to clip it to")
     return {k: np.clip(np.asarray(g), -c, c) for k, g in grads.items()}
 
 
 # --- the loop -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Divergence:
+    """Why and where :func:`fit` stopped a run that diverged: ``step`` (1-based, the last entry of
+    ``history.steps``) and ``reason`` (what became non-finite). Truthy, so ``if history.diverged:``
+    reads as before; ``str()`` gives ``"step 206: the loss became inf"``."""
+
+    step: int
+    reason: str
+
+    def __bool__(self) -> bool:
+        return True
+
+    def __str__(self) -> str:
+        return f"step {self.step}: {self.reason}"
+
 
 @dataclass
 class History:
@@ -213,8 +274,9 @@ class History:
 
     ``steps`` (1-based step numbers), ``losses`` (the mini-batch loss *before* the update),
     ``grad_norms`` (global gradient norm before clipping), ``clipped`` (whether clipping changed the
-    gradient), ``seconds`` (wall time of the whole fit), ``diverged`` (a loss or gradient became
-    non-finite and training stopped), ``meta`` (anything the callback stores).
+    gradient), ``seconds`` (wall time of the whole fit), ``diverged`` (``False``, or a truthy
+    :class:`Divergence` with the ``step`` and the ``reason`` when a loss, a gradient, a hidden state or
+    a parameter became non-finite and training stopped), ``meta`` (anything the callback stores).
     """
 
     steps: list = field(default_factory=list)
@@ -222,7 +284,7 @@ class History:
     grad_norms: list = field(default_factory=list)
     clipped: list = field(default_factory=list)
     seconds: float = 0.0
-    diverged: bool = False
+    diverged: "bool | Divergence" = False
     meta: dict = field(default_factory=dict)
 
     def smoothed(self, window: int = 20) -> np.ndarray:
@@ -260,6 +322,44 @@ def _batches_forever(batches):
             return
 
 
+def _loss_step(loss_and_grads, params, batch, step):
+    """``loss_and_grads(params, batch)`` with overflow watched: returns ``(loss, grads, None)``, or
+    ``(None, None, reason)`` when the computation overflowed and then failed (a recurrent forward
+    pass leaving the float range, or a head refusing the non-finite states it produced). Errors
+    without an overflow are the caller's mistakes and propagate unchanged."""
+    overflowed = []
+    with warnings.catch_warnings(), np.errstate(over="call", invalid="ignore", call=lambda *_: overflowed.append(1)):
+        warnings.simplefilter("error", ForwardOverflowWarning)
+        try:
+            out = loss_and_grads(params, batch)
+        except ForwardOverflowWarning as w:
+            return None, None, str(w)
+        except ValueError as exc:
+            if not overflowed:
+                raise
+            return None, None, f"a computation overflowed and then failed: {exc}"
+        if not (isinstance(out, (tuple, list)) and len(out) == 2):
+            raise ValueError("loss_and_grads must return (loss, grads), got "
+                             f"{type(out).__name__}{f' of length {len(out)}' if isinstance(out, tuple) else ''}")
+        loss, grads = out
+        try:
+            loss = float(loss)
+        except (TypeError, ValueError):
+            raise ValueError(f"loss_and_grads must return a scalar loss, got {type(loss).__name__} "
+                             f"of shape {np.shape(loss)}") from None
+    if not isinstance(grads, Mapping):
+        raise ValueError(f"loss_and_grads must return a dict of gradients, got {type(grads).__name__}")
+    missing = [k for k in params if k not in grads]
+    if missing:
+        raise ValueError(f"loss_and_grads returned no gradient for parameter(s) {', '.join(map(repr, missing))}; "
+                         f"it returned the keys {', '.join(map(repr, grads)) or '(none)'} (a misspelled key?)")
+    grads = {k: grads[k] for k in params}
+    for k, g in grads.items():
+        if np.shape(g) != np.shape(params[k]):
+            raise ValueError(f"grads[{k!r}] has shape {np.shape(g)}, but params[{k!r}] has shape {np.shape(params[k])}")
+    return loss, grads, None
+
+
 def fit(params: dict, loss_and_grads: Callable, batches, *, optimizer, n_steps: int,
         clip_norm: float | None = None, clip_value: float | None = None,
         callback: Callable | None = None, progress: bool = True, desc: str | None = None) -> History:
@@ -272,8 +372,13 @@ def fit(params: dict, loss_and_grads: Callable, batches, *, optimizer, n_steps: 
 
     ``batches`` is an iterable of batches (restarted when exhausted) or a zero-argument function that
     returns a fresh batch. Gradient keys that are not parameters (``"h0"``) are dropped before the
-    norm is taken. A non-finite loss or gradient stops training with ``history.diverged = True``
-    (numpy's overflow warnings inside that step are silenced: the flag is the report).
+    norm is taken; a parameter with no gradient is a ``ValueError`` naming it (a misspelled key is a
+    bug, not a divergence). Divergence stops training and is reported, never raised:
+    ``history.diverged`` becomes a :class:`Divergence` with the step and the reason when the loss or
+    the gradient is non-finite, when a recurrent forward pass overflows
+    (:class:`rnnedu._checks.ForwardOverflowWarning`, recorded as loss ``inf``), when a loss fails on
+    values that overflowed inside it, or when an update makes a parameter non-finite. numpy's overflow
+    warnings inside a step are silenced: the report is ``history.diverged``.
     Progress: a ``tqdm.auto`` bar (disabled with ``progress=False``) showing the smoothed loss.
     """
     if isinstance(n_steps, bool) or not isinstance(n_steps, (int, np.integer)) or n_steps < 1:
@@ -286,6 +391,11 @@ def fit(params: dict, loss_and_grads: Callable, batches, *, optimizer, n_steps: 
         raise ValueError(f"optimizer must have a step(params, grads) method, got {optimizer!r}")
     if not params:
         raise ValueError("params is empty; there is nothing to train")
+    _check_params_mapping(params)
+    if not callable(loss_and_grads):
+        raise ValueError(f"loss_and_grads must be a function (params, batch) -> (loss, grads), got {loss_and_grads!r}")
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be a function (step, params, loss, history) or None, got {callback!r}")
 
     history = History()
     source = _batches_forever(batches)
@@ -302,19 +412,26 @@ def fit(params: dict, loss_and_grads: Callable, batches, *, optimizer, n_steps: 
             except StopIteration:
                 raise ValueError(f"batches ran out after {step - 1} step(s); pass a list, a re-iterable "
                                  "or a function returning a batch") from None
-            # A diverging run overflows somewhere in the loss; numpy's warnings about it are silenced
-            # here because the divergence is detected just below and reported in history.diverged.
-            with np.errstate(over="ignore", invalid="ignore"):
-                loss, grads = loss_and_grads(params, batch)
-                loss = float(loss)
-                grads = {k: grads[k] for k in params if k in grads}
-                norm = global_norm(grads) if grads else float("nan")
+            loss, grads, reason = _loss_step(loss_and_grads, params, batch, step)
+            if reason is not None:  # the forward pass or the loss overflowed before a loss existed
+                history.steps.append(step)
+                history.losses.append(float("inf"))
+                history.grad_norms.append(float("inf"))
+                history.clipped.append(False)
+                history.diverged = Divergence(step, reason)
+                break
+            norm = scaled_norm(grads.values())  # NaN for NaN gradients: reported as a divergence below
             history.steps.append(step)
             history.losses.append(loss)
             history.grad_norms.append(norm)
             if not (math.isfinite(loss) and math.isfinite(norm)):
                 history.clipped.append(False)
-                history.diverged = True
+                if not math.isfinite(loss):
+                    reason = f"the loss became {loss}"
+                else:
+                    bad = next(k for k, g in grads.items() if not np.all(np.isfinite(np.asarray(g, dtype=float))))
+                    reason = f"the gradient became non-finite (grads[{bad!r}], ‖g‖ = {norm})"
+                history.diverged = Divergence(step, reason)
                 break
             clipped = False
             if clip_norm is not None and norm > clip_norm:
@@ -325,7 +442,12 @@ def fit(params: dict, loss_and_grads: Callable, batches, *, optimizer, n_steps: 
                 grads = clip_grad_value(grads, clip_value)
                 clipped = clipped or any(np.any(np.abs(before[k]) > clip_value) for k in before)
             history.clipped.append(clipped)
-            optimizer.step(params, grads)
+            with np.errstate(over="ignore", invalid="ignore"):  # checked, and reported, just below
+                optimizer.step(params, grads)
+            bad = [k for k, p in params.items() if not np.all(np.isfinite(p))]
+            if bad:  # a finite but huge gradient times the learning rate overflowed a parameter
+                history.diverged = Divergence(step, f"the update made params[{bad[0]!r}] non-finite")
+                break
             if bar is not None:
                 bar.update(1)
                 if step % 10 == 0 or step == n_steps:
@@ -378,24 +500,106 @@ def save_checkpoint(path, params: Mapping[str, np.ndarray], **meta) -> str:
     return path
 
 
-def load_checkpoint(path) -> tuple[dict, dict]:
-    """Load a checkpoint written by :func:`save_checkpoint`: ``(params, meta)``, with ``allow_pickle=False``.
+#: The largest checkpoint :func:`load_checkpoint` reads unless told otherwise (uncompressed bytes).
+MAX_CHECKPOINT_BYTES = 1 << 30
 
-    Raises ``ValueError`` naming the file if it is missing, not an ``.npz`` archive, or not a checkpoint.
+
+def _member_header(zf: zipfile.ZipFile, info: zipfile.ZipInfo, path: str):
+    """Read and check one ``.npy`` member's header without allocating its data: returns
+    ``(shape, dtype, fortran_order, header_bytes)``. Object dtypes (pickles) are refused here."""
+    fmt = np.lib.format
+    with zf.open(info) as f:
+        version = fmt.read_magic(f)
+        if version == (1, 0):
+            shape, fortran, dtype = fmt.read_array_header_1_0(f)
+        elif version in ((2, 0), (3, 0)):
+            shape, fortran, dtype = fmt.read_array_header_2_0(f)
+        else:
+            raise ValueError(f"unsupported .npy format version {version}")
+        offset = f.tell()
+    allowed = "U" if info.filename == _META + ".npy" else "biuf"
+    if dtype.hasobject or dtype.kind not in allowed:
+        raise ValueError(f"member {info.filename!r} of {path} has dtype {dtype}; a checkpoint holds real numeric "
+                         "arrays and one JSON string (rnnedu never loads pickled objects)")
+    return shape, dtype, fortran, offset
+
+
+def load_checkpoint(path, *, max_bytes: int = MAX_CHECKPOINT_BYTES) -> tuple[dict, dict]:
+    """Load a checkpoint written by :func:`save_checkpoint`: ``(params, meta)``. Never uses pickle.
+
+    The archive is read member by member with :mod:`zipfile`: every member must be a ``.npy`` array of
+    a numeric dtype whose header-declared size matches the member's size, and all of them together at
+    most ``max_bytes`` (checked *before* anything is allocated, so a crafted header cannot make it
+    allocate terabytes); the metadata must be a JSON object. Raises ``FileNotFoundError`` if ``path``
+    does not exist and ``ValueError`` naming the file for anything else: a directory, FIFO or device,
+    a file that is not a zip archive, a truncated or corrupted one (bad CRC), a member that is not an
+    array, an object (pickle) array, or a file that is not an rnnedu checkpoint. A missing file is a ``ValueError`` too.
     """
-    path = os.fspath(path)
+    if isinstance(max_bytes, bool) or not isinstance(max_bytes, (int, np.integer)) or max_bytes < 1:
+        raise ValueError(f"max_bytes must be a positive integer, got {max_bytes!r}")
     try:
-        data = np.load(path, allow_pickle=False)
-    except (OSError, EOFError, ValueError) as exc:
-        raise ValueError(f"cannot read checkpoint {path}: {exc}") from exc
-    if not hasattr(data, "files"):
-        raise ValueError(f"cannot read checkpoint {path}: it holds a single array, not a checkpoint archive")
-    with data:
-        if _META not in data.files:
-            raise ValueError(f"{path} is not an rnnedu checkpoint (no {_META} entry)")
-        try:
-            params = {k[len(_PARAM):]: data[k] for k in data.files if k.startswith(_PARAM)}
-            meta = json.loads(str(data[_META]))
-        except (OSError, EOFError, ValueError) as exc:
-            raise ValueError(f"cannot read checkpoint {path}: {exc}") from exc
+        path = os.fspath(path)
+    except TypeError:
+        raise ValueError(f"path must be a file path (str or os.PathLike), got {type(path).__name__}") from None
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        raise ValueError(f"cannot read checkpoint {path}: it does not exist") from None
+    except OSError as exc:
+        raise ValueError(f"cannot read checkpoint {path}: {exc.strerror or exc}") from None
+    if not stat.S_ISREG(st.st_mode):
+        kind = "a directory" if stat.S_ISDIR(st.st_mode) else "not a regular file (a FIFO, socket or device)"
+        raise ValueError(f"cannot read checkpoint {path}: it is {kind}")
+    with open(path, "rb") as f:
+        if f.read(6) == b"\x93NUMPY":
+            raise ValueError(f"cannot read checkpoint {path}: it holds a single array, not a checkpoint archive")
+    try:
+        zf = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError, ValueError) as exc:
+        raise ValueError(f"cannot read checkpoint {path}: not a zip (.npz) archive or a truncated one ({exc})") from None
+    params: dict = {}
+    meta = None
+    try:
+        with zf:
+            infos = zf.infolist()
+            names = [i.filename for i in infos]
+            if len(set(names)) != len(names):
+                raise ValueError(f"{path} lists a member twice; not a checkpoint written by save_checkpoint")
+            if _META + ".npy" not in names:
+                raise ValueError(f"{path} is not an rnnedu checkpoint (no {_META} entry)")
+            plan, total = [], 0
+            for info in infos:
+                if not info.filename.endswith(".npy"):
+                    raise ValueError(f"member {info.filename!r} of {path} is not a .npy array")
+                key = info.filename[:-4]
+                if key != _META and not key.startswith(_PARAM):
+                    raise ValueError(f"member {info.filename!r} of {path} is neither a parameter nor the metadata")
+                shape, dtype, fortran, offset = _member_header(zf, info, path)
+                nbytes = int(np.prod(shape, dtype=object)) * dtype.itemsize
+                if nbytes != info.file_size - offset:
+                    raise ValueError(f"member {info.filename!r} of {path} declares shape {shape} of {dtype} "
+                                     f"({nbytes} bytes) but holds {info.file_size - offset} bytes")
+                total += nbytes
+                if total > max_bytes:
+                    raise ValueError(f"{path} holds more than max_bytes={max_bytes} bytes of arrays; "
+                                     "pass a larger max_bytes if you trust the file")
+                plan.append((info, key, dtype))
+            for info, key, dtype in plan:
+                with zf.open(info) as f:
+                    arr = np.lib.format.read_array(f, allow_pickle=False)
+                if key == _META:
+                    if arr.shape != () or arr.dtype.kind != "U":
+                        raise ValueError(f"the metadata of {path} is not a JSON string")
+                    meta = json.loads(str(arr))
+                else:
+                    params[key[len(_PARAM):]] = arr
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, NotImplementedError, RuntimeError) as exc:
+        raise ValueError(f"cannot read checkpoint {path}: the archive is corrupted or truncated ({exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"cannot read checkpoint {path}: its metadata is not valid JSON ({exc})") from None
+    except ValueError as exc:
+        raise ValueError(f"cannot read checkpoint {path}: {exc}".replace(f" of {path}", "")) from None
+    if not isinstance(meta, dict):
+        raise ValueError(f"cannot read checkpoint {path}: its metadata is not a JSON object "
+                         f"(got {type(meta).__name__})")
     return params, meta
