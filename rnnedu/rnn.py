@@ -126,9 +126,15 @@ def _input_projection(xs: np.ndarray, is_ids: bool, W_xh: np.ndarray, b_h: np.nd
 
 def _scatter_rows(ids: np.ndarray, rows: np.ndarray, D: int) -> np.ndarray:
     """``Σ_n onehot(ids_n)ᵀ rows_n``: add each row of ``rows (N, H)`` into row ``ids_n`` of a ``(D, H)``
-    zero matrix. One ``np.bincount`` over flattened (id, column) indices: faster than ``np.add.at``
-    (measured in ``benchmarks/bench_bptt.py``)."""
-    H = rows.shape[1]
+    zero matrix, in ``rows``' dtype. A small vocabulary (``D ≤ H``) takes the equation literally, one
+    ``(D, N)·(N, H)`` matmul with the one-hot rows (no bigger than ``rows``); a large one uses one
+    ``np.bincount`` over flattened (id, column) indices instead of building the one-hot matrix. Both
+    are faster than ``np.add.at`` (measured in ``benchmarks/bench_bptt.py``)."""
+    N, H = rows.shape
+    if D <= H:
+        onehot = np.zeros((N, D), dtype=rows.dtype)
+        onehot[np.arange(N), ids] = 1
+        return onehot.T @ rows  # (D, H)
     flat = (ids.reshape(-1, 1) * H + np.arange(H)).reshape(-1)
     out = np.bincount(flat, weights=rows.reshape(-1), minlength=D * H)
     return out.reshape(D, H).astype(rows.dtype, copy=False)
@@ -160,10 +166,12 @@ def rnn_step(x_t, h_prev, W_xh, W_hh, b_h, activation: str = "tanh") -> np.ndarr
     return apply_activation(xw + h_prev.astype(W_xh.dtype, copy=False) @ W_hh + b_h, activation)
 
 
-def _forward(xw: np.ndarray, h0: np.ndarray, W_hh: np.ndarray, activation: str) -> np.ndarray:
-    """The time loop of eq. (4.2) given ``xw = x_t W_xh + b_h`` for all steps: one matmul per step."""
+def _forward(xw: np.ndarray, h0: np.ndarray, W_hh: np.ndarray, activation: str, out=None) -> np.ndarray:
+    """The time loop of eq. (4.2) given ``xw = x_t W_xh + b_h`` for all steps: one matmul per step.
+
+    ``out`` (T, B, H), if given, receives the states (the caller's buffer; it may be a view)."""
     T = xw.shape[0]
-    hs = np.empty_like(xw)  # (T, B, H)
+    hs = np.empty_like(xw) if out is None else out  # (T, B, H)
     h = h0
     for t in range(T):
         a = np.matmul(h, W_hh, out=hs[t])  # (B, H): h_{t-1} W_hh, written straight into hs[t]
@@ -222,35 +230,54 @@ def _backward_checks(dhs, xs, hs, h0, W_xh, W_hh, activation, truncate):
     return cast(dhs), xs, is_ids, cast(hs), h0, cast(W_xh), cast(W_hh), truncate
 
 
-def _weight_grads(deltas, xs, is_ids, hs, h0, D):
-    """Eq. (5.2), after the time loop: every weight gradient is one matmul over all T·B rows."""
+def _weight_grads(deltas, xs, is_ids, h_prev, D):
+    """Eq. (5.2), after the time loop: every weight gradient is one matmul over all T·B rows.
+
+    ``h_prev (T, B, H)`` holds ``h_{t−1}`` for every step: ``h0`` followed by ``hs[:-1]``."""
     T, B, H = deltas.shape
-    d2 = deltas.reshape(T * B, H)  # (T·B, H)
+    d2 = deltas.reshape(T * B, H)  # (T·B, H): δ_t of every step, stacked
     if is_ids:
-        dW_xh = _scatter_rows(xs.reshape(-1), d2, D)  # (D, H): Σ onehot(x)ᵀ δ without the one-hot
+        dW_xh = _scatter_rows(xs.reshape(-1), d2, D)  # (D, H): Σ_t x_tᵀ δ_t with one-hot x_t
     else:
-        dW_xh = xs.reshape(T * B, D).T @ d2  # (D, H)
-    # Σ_t h_{t-1}ᵀ δ_t: h0 pairs with δ_1, hs[:-1] with δ_2 … δ_T (no concatenated copy of hs)
-    dW_hh = h0.T @ deltas[0]  # (H, H)
-    if T > 1:
-        dW_hh += hs[:-1].reshape(-1, H).T @ deltas[1:].reshape(-1, H)
-    return {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": d2.sum(axis=0)}
+        dW_xh = xs.reshape(T * B, D).T @ d2  # (D, H): Σ_t x_tᵀ δ_t
+    dW_hh = h_prev.reshape(T * B, H).T @ d2  # (H, H): Σ_t h_{t−1}ᵀ δ_t
+    db_h = np.ones(T * B, dtype=d2.dtype) @ d2  # (H,): Σ_t 1ᵀ δ_t
+    return {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": db_h}
+
+
+def _previous_states(hs, h0, out=None):
+    """``h_{t−1}`` for ``t = 1 … T`` as one ``(T, B, H)`` array: ``h0`` followed by ``hs[:-1]``."""
+    if out is None:
+        out = np.empty_like(hs)
+    out[0] = h0
+    out[1:] = hs[:-1]
+    return out
+
+
+def _derivative_from_output(hs, activation, out):
+    """``φ'(a_t)`` from ``h_t = φ(a_t)`` for all steps, into the buffer ``out`` (tanh: ``1 − h²``)."""
+    if activation == "tanh":
+        np.multiply(hs, hs, out=out)
+        return np.subtract(1, out, out=out)
+    out[...] = derivative_from_output(hs, activation)
+    return out
 
 
 def _deltas_full(dhs, hs, activation, W_hhT):
     """Eq. (5.1), run once backward: ``δ_t = (∂L/∂h_t + δ_{t+1} W_hhᵀ) ⊙ φ'(a_t)``.
 
-    ``φ'(a_t)`` is formed per step from ``h_t``, a ``(B, H)`` block that stays in cache, instead of a
-    second ``(T, B, H)`` array. Returns ``deltas (T, B, H)`` and ``dh0 = δ_1 W_hhᵀ``."""
+    ``φ'(a_t)`` is taken from the outputs ``h_t`` for all steps at once, into the buffer that then
+    receives the deltas step by step (each ``φ'(a_t)`` is read once, just before ``δ_t`` replaces it).
+    The loop allocates nothing. Returns ``deltas (T, B, H)`` and ``dh0 = δ_1 W_hhᵀ``."""
     T = dhs.shape[0]
-    deltas = np.empty_like(dhs)
-    dh_next = np.zeros_like(dhs[0])  # (B, H): δ_{t+1} W_hhᵀ, zero after the last step
+    deltas = np.empty_like(dhs)  # (T, B, H)
+    dphi = _derivative_from_output(hs, activation, out=deltas)  # φ'(a_t), overwritten by δ_t below
+    dh = np.zeros_like(dhs[0])  # (B, H): δ_{t+1} W_hhᵀ, zero after the last step
     for t in range(T - 1, -1, -1):
-        d = np.add(dhs[t], dh_next, out=deltas[t])  # ∂L/∂h_t (direct + through h_{t+1})
-        if activation != "identity":
-            d *= derivative_from_output(hs[t], activation)  # ⊙ φ'(a_t)
-        np.matmul(d, W_hhT, out=dh_next)  # (B, H)·(H, H): the only matmul in the loop
-    return deltas, dh_next
+        np.add(dhs[t], dh, out=dh)  # ∂L/∂h_t = direct from the loss + δ_{t+1} W_hhᵀ through h_{t+1}
+        d = np.multiply(dh, dphi[t], out=deltas[t])  # δ_t = ∂L/∂h_t ⊙ φ'(a_t)
+        np.matmul(d, W_hhT, out=dh)  # δ_t W_hhᵀ = ∂L/∂h_{t−1} through h_t: the only matmul in the loop
+    return deltas, dh
 
 
 def _deltas_truncated(dhs, dphi, W_hhT, truncate):
@@ -300,15 +327,18 @@ def rnn_backward(dhs, xs, hs, h0, W_xh, W_hh, activation: str = "tanh", truncate
     return _backward(dhs, xs, is_ids, hs, h0, W_xh, W_hh, activation, truncate)
 
 
-def _backward(dhs, xs, is_ids, hs, h0, W_xh, W_hh, activation, truncate) -> dict:
-    """:func:`rnn_backward` on validated arrays of one dtype."""
+def _backward(dhs, xs, is_ids, hs, h0, W_xh, W_hh, activation, truncate, h_prev=None) -> dict:
+    """:func:`rnn_backward` on validated arrays of one dtype. ``h_prev`` (``h0`` then ``hs[:-1]``,
+    see :func:`_previous_states`) may be passed when the caller already holds it without a copy."""
     W_hhT = np.ascontiguousarray(W_hh.T)  # (H, H), contiguous for the loop's matmuls
     if truncate is None:
         deltas, dh0 = _deltas_full(dhs, hs, activation, W_hhT)
     else:
         dphi = derivative_from_output(hs, activation)  # (T, B, H): φ'(a_t), all steps at once
         deltas, dh0 = _deltas_truncated(dhs, dphi, W_hhT, truncate)
-    grads = _weight_grads(deltas, xs, is_ids, hs, h0, W_xh.shape[0])
+    if h_prev is None:
+        h_prev = _previous_states(hs, h0)
+    grads = _weight_grads(deltas, xs, is_ids, h_prev, W_xh.shape[0])
     grads["h0"] = dh0
     return grads
 
@@ -392,26 +422,42 @@ def rnn_loss_and_grads(params, X, Y, h0=None, activation: str = "tanh", truncate
     Yi = _labels(Y, T, B, K)
     h0 = _initial_state(h0, B, H, dtype)
 
-    hs = _forward(_input_projection(X, is_ids, p["W_xh"], p["b_h"]), h0, p["W_hh"], activation)
+    states = np.empty((T + 1, B, H), dtype=dtype)  # h_0 … h_T in one buffer:
+    states[0] = h0  # states[:-1] is then h_{t−1} for every step, ready for dW_hh without a copy
+    hs = _forward(_input_projection(X, is_ids, p["W_xh"], p["b_h"]), h0, p["W_hh"], activation, out=states[1:])
     loss, dhs, head = _head(hs, p["W_hy"], p["b_y"], Yi)
-    grads = _backward(dhs, X, is_ids, hs, h0, p["W_xh"], p["W_hh"], activation, truncate)
+    grads = _backward(dhs, X, is_ids, hs, h0, p["W_xh"], p["W_hh"], activation, truncate, h_prev=states[:-1])
     grads.update(head)
     return loss, {k: grads[k] for k in (*PARAM_KEYS, "h0")}
 
 
 def _head(hs, W_hy, b_y, y_flat):
-    """Eqs. (4.3)–(4.4) and their gradients on validated arrays; ``y_flat (T·B,)`` time-major."""
+    """Eqs. (4.3)–(4.4) and their gradients on validated arrays; ``y_flat (T·B,)`` time-major.
+
+    Softmax and cross-entropy fused in one ``(T·B, K)`` buffer: the logits are shifted by their row
+    maximum (softmax is shift invariant), exponentiated in place, and that buffer becomes
+    ``δ^o = (softmax(o) − onehot(y)) / (T·B)``. The loss is ``log Σ_k e^{o_k} − o_y`` with
+    ``log Σ = log1p(rest)``, ``rest`` the sum of the exponentials other than the largest (which is
+    exactly 1): accurate when one class takes almost all the probability (as :func:`log_softmax`)."""
     T, B, H = hs.shape
     N = T * B
     h2 = hs.reshape(N, H)  # (T·B, H)
-    logp = log_softmax(h2 @ W_hy + b_y)  # (T·B, K)
     rows = np.arange(N)
-    loss = float(-logp[rows, y_flat].sum() / N)
-    do = np.exp(logp)  # (T·B, K): softmax(o)
-    do[rows, y_flat] -= 1
-    do /= N  # δ^o = (ŷ − y)/N
+    o = np.matmul(h2, W_hy)  # (T·B, K): logits o_t = h_t W_hy + b_y, every step at once
+    o += b_y
+    top = o.argmax(axis=1)  # the largest logit of each row
+    o -= o[rows, top][:, None]  # shifted logits: the largest is exactly 0
+    o_y = o[rows, y_flat]  # the target's shifted logit
+    e = np.exp(o, out=o)  # (T·B, K), in place; e[rows, top] == 1
+    e[rows, top] = 0
+    rest = e.sum(axis=1)  # Σ_k e^{o_k} − 1, without rounding the small terms away
+    e[rows, top] = 1
+    loss = float((np.log1p(rest) - o_y).sum() / N)  # −mean log softmax(o)_y
+    e *= (1 / (N * (1 + rest)))[:, None]  # softmax(o) / N
+    e[rows, y_flat] -= 1 / N
+    do = e  # δ^o = (ŷ − y)/N
     dhs = (do @ W_hy.T).reshape(T, B, H)  # ∂L/∂h_t, direct
-    return loss, dhs, {"W_hy": h2.T @ do, "b_y": do.sum(axis=0)}
+    return loss, dhs, {"W_hy": h2.T @ do, "b_y": np.ones(N, dtype=do.dtype) @ do}
 
 
 def cross_entropy_head(hs, W_hy, b_y, Y):
