@@ -52,7 +52,8 @@ TORCH_HINT = ("PyTorch is not installed. It is not a course dependency; to compa
 
 def _args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--repeat", type=int, default=41, help="timed rounds per ratio (median reported)")
+    ap.add_argument("--repeat", type=int, default=41,
+                    help="timed rounds per ratio (median reported; fewer if a figure takes over 20 s)")
     ap.add_argument("--scaling", action="store_true",
                     help="full cost grid (T up to 1000, H up to 1024) and docs/img/bptt_cost.png")
     ap.add_argument("--plot", type=Path, default=ROOT / "docs" / "img" / "bptt_cost.png",
@@ -61,15 +62,21 @@ def _args(argv=None):
     return ap.parse_args(argv)
 
 
-def interleaved(fns, repeat: int) -> list[float]:
+def interleaved(fns, repeat: int, budget: float = 20.0, at_least: int = 9) -> list[float]:
     """Median seconds of each function, after a warm-up, run round-robin with the order reversed
-    every other round, so that each sees the same machine load and none always runs first."""
+    every other round, so that each sees the same machine load and none always runs first.
+
+    Stops early, after at least ``at_least`` rounds, once ``budget`` seconds have passed: on a
+    heavily loaded machine a 2-thread run can take 20x longer, and the script must stay bounded."""
     for fn in fns:
         fn()
         fn()
     times = [[] for _ in fns]
     order = list(range(len(fns)))
+    start = time.perf_counter()
     for r in range(repeat):
+        if r >= at_least and time.perf_counter() - start > budget:
+            break
         for i in (order if r % 2 == 0 else order[::-1]):
             t0 = time.perf_counter()
             fns[i]()
@@ -123,7 +130,7 @@ def theirs(torch, p, X, Y):
 
     def grads():
         loss = step()
-        return float(loss), {
+        return loss.item(), {
             "W_xh": rnn.weight_ih_l0.grad.T, "W_hh": rnn.weight_hh_l0.grad.T, "b_h": rnn.bias_ih_l0.grad,
             "W_hy": head.weight.grad.T, "b_y": head.bias.grad, "h0": h0.grad[0],
         }
@@ -143,7 +150,7 @@ def compare_gradients(torch, p, X, Y) -> float:
 
 
 def ratios(torch, repeat: int) -> None:
-    print(f"1. ours / PyTorch, T={T0}, B={B0}, V={V0}, H={H0}, forward + backward, median of {repeat} "
+    print(f"1. ours / PyTorch, T={T0}, B={B0}, V={V0}, H={H0}, forward + backward, median of up to {repeat} "
           f"interleaved rounds")
     if torch is None:
         print("   " + TORCH_HINT)
@@ -185,7 +192,7 @@ def scaling(torch, full: bool, plot: Path | None) -> None:
                 for dtype in (np.float64, np.float32):
                     p, X, Y = problem(T, B0, V0, H, dtype)
                     fns = [ours(p, X, Y)] + ([theirs(torch, p, X, Y)[0]] if torch is not None else [])
-                    ts = interleaved(fns, repeat)
+                    ts = interleaved(fns, repeat, budget=6.0, at_least=5)
                     ts = ts + [float("nan")] * (2 - len(ts))
                     cells += [t / T * 1e3 for t in ts]
                     results[(axis, v, np.dtype(dtype).name)] = [t / T * 1e3 for t in ts]
@@ -196,6 +203,7 @@ def scaling(torch, full: bool, plot: Path | None) -> None:
 
 def plot_cost(results, Ts, Hs, path: Path, with_torch: bool) -> None:
     import matplotlib
+    import matplotlib.ticker
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
@@ -211,14 +219,19 @@ def plot_cost(results, Ts, Hs, path: Path, with_torch: bool) -> None:
                 ys = [results[(axis, v, dtype)][col] for v in values]
                 ax.plot(values, ys, linestyle=style, marker=marker, color=colour, label=f"{who} {dtype}")
         ax.set_xscale("log")
-        ax.set_yscale("log")
+        if axis == "T":  # constant cost per step (O(T) in all) shows as a flat line from 0
+            ax.set_ylim(bottom=0)
+        else:  # the loop's matmuls grow like H²: log–log
+            ax.set_yscale("log")
+            ax.yaxis.set_major_formatter(matplotlib.ticker.FormatStrFormatter("%g"))
+            ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_xlabel(f"{axis} ({'sequence length' if axis == 'T' else 'hidden size'}; {fixed}, B = {B0})")
         ax.set_ylabel("ms per time step (forward + backward)")
         ax.set_xticks(values, [str(v) for v in values])
         ax.grid(True, which="major", alpha=0.3)
     axes[0].set_title("cost per step against sequence length")
     axes[1].set_title("cost per step against hidden size")
-    axes[1].legend(fontsize=8)
+    axes[0].legend(fontsize=8, loc="lower right")
     fig.suptitle("BPTT, one thread: rnnedu.rnn_loss_and_grads beside nn.RNN + Linear + cross_entropy", fontsize=10)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=100)
@@ -259,7 +272,7 @@ def details(repeat: int) -> None:
                     rn.rnn_loss_and_grads(p, X[:, b:b + 1], Y[:, b:b + 1])
 
             t_full, t_loop, t_trunc = interleaved(
-                [ours(p, X, Y), per_example, lambda: rn.rnn_loss_and_grads(p, X, Y, truncate=5)], max(repeat // 4, 5))
+                [ours(p, X, Y), per_example, lambda: rn.rnn_loss_and_grads(p, X, Y, truncate=5)], max(repeat // 4, 5), budget=5.0, at_least=3)
             h0 = np.zeros((B, H), dtype)
             xw = _input_projection(X, True, p["W_xh"], p["b_h"])
             hs = _forward(xw, h0, p["W_hh"], "tanh")
@@ -267,7 +280,7 @@ def details(repeat: int) -> None:
             t_fwd, t_bwd, t_in = interleaved(
                 [lambda: _forward(xw, h0, p["W_hh"], "tanh"),
                  lambda: rn.rnn_backward(dhs, X, hs, h0, p["W_xh"], p["W_hh"]),
-                 lambda: backward_matmuls_in_loop(dhs, X, hs, h0, p["W_xh"], p["W_hh"])], repeat)
+                 lambda: backward_matmuls_in_loop(dhs, X, hs, h0, p["W_xh"], p["W_hh"])], repeat, budget=5.0)
             row("rnn_loss_and_grads (forward + BPTT)", t_full)
             row("  the forward time loop alone", t_fwd)
             row("  rnn_backward alone (weight matmuls after loop)", t_bwd)
@@ -295,7 +308,7 @@ def details(repeat: int) -> None:
 
         assert np.allclose(add_at(), bincount()) and np.allclose(add_at(), one_hot())
         labels = ("np.add.at", "np.bincount", "one-hot matmul (builds a (T·B, V) matrix)")
-        for label, t in zip(labels, interleaved([add_at, bincount, one_hot], repeat)):
+        for label, t in zip(labels, interleaved([add_at, bincount, one_hot], repeat, budget=5.0)):
             print(f"   {label:<50s} {t * 1e3:8.3f} ms")
 
 
