@@ -177,7 +177,7 @@ def scaling(torch, full: bool, plot: Path | None) -> None:
     print(f"2. how cost grows: ms per time step (one thread, B={B0}, V={V0}; median of interleaved rounds"
           f"{'' if full else '; --scaling for the full grid and the plot'})")
     if torch is None:
-        print("   (ours only) " + TORCH_HINT)
+        print("   (ours only: PyTorch is not installed, see above)")
     results = {}
     with threadpool_limits(limits=1, user_api="blas"):
         if torch is not None:
