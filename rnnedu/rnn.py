@@ -253,27 +253,39 @@ def _weight_grads(deltas, xs, is_ids, hs, h0, D):
         dW_xh = _scatter_rows(xs.reshape(-1), d2, D)  # (D, H): Σ onehot(x)ᵀ δ without the one-hot
     else:
         dW_xh = xs.reshape(T * B, D).T @ d2  # (D, H)
-    # Σ_t h_{t-1}ᵀ δ_t: h0 pairs with δ_1, hs[:-1] with δ_2 … δ_T (no concatenated copy of hs)
+    # Σ_t h_{t-1}ᵀ δ_t: h0 pairs with δ_1, hs[:-1] with δ_2 … δ_T (no concatenated copy of hs). One
+    # GEMM over a stacked (h0, hs[:-1]) saves under 2 % (measured) and changes the last bit,
+    # which lessons 7 and 8's long training runs amplify into different stored outputs.
     dW_hh = h0.T @ deltas[0]  # (H, H)
     if T > 1:
         dW_hh += hs[:-1].reshape(-1, H).T @ deltas[1:].reshape(-1, H)
     return {"W_xh": dW_xh, "W_hh": dW_hh, "b_h": d2.sum(axis=0)}
 
 
+def _derivative_from_output(hs, activation, out):
+    """``φ'(a_t)`` from ``h_t = φ(a_t)`` for all steps, into the buffer ``out`` (tanh: ``1 − h²``)."""
+    if activation == "tanh":
+        np.multiply(hs, hs, out=out)
+        return np.subtract(1, out, out=out)
+    out[...] = derivative_from_output(hs, activation)
+    return out
+
+
 def _deltas_full(dhs, hs, activation, W_hhT):
     """Eq. (5.1), run once backward: ``δ_t = (∂L/∂h_t + δ_{t+1} W_hhᵀ) ⊙ φ'(a_t)``.
 
-    ``φ'(a_t)`` is formed per step from ``h_t``, a ``(B, H)`` block that stays in cache, instead of a
-    second ``(T, B, H)`` array. Returns ``deltas (T, B, H)`` and ``dh0 = δ_1 W_hhᵀ``."""
+    ``φ'(a_t)`` is taken from the outputs ``h_t`` for all steps at once, into the buffer that then
+    receives the deltas step by step (each ``φ'(a_t)`` is read once, just before ``δ_t`` replaces it).
+    The loop allocates nothing. Returns ``deltas (T, B, H)`` and ``dh0 = δ_1 W_hhᵀ``."""
     T = dhs.shape[0]
-    deltas = np.empty_like(dhs)
-    dh_next = np.zeros_like(dhs[0])  # (B, H): δ_{t+1} W_hhᵀ, zero after the last step
+    deltas = np.empty_like(dhs)  # (T, B, H)
+    dphi = _derivative_from_output(hs, activation, out=deltas)  # φ'(a_t), overwritten by δ_t below
+    dh = np.zeros_like(dhs[0])  # (B, H): δ_{t+1} W_hhᵀ, zero after the last step
     for t in range(T - 1, -1, -1):
-        d = np.add(dhs[t], dh_next, out=deltas[t])  # ∂L/∂h_t (direct + through h_{t+1})
-        if activation != "identity":
-            d *= derivative_from_output(hs[t], activation)  # ⊙ φ'(a_t)
-        np.matmul(d, W_hhT, out=dh_next)  # (B, H)·(H, H): the only matmul in the loop
-    return deltas, dh_next
+        np.add(dhs[t], dh, out=dh)  # ∂L/∂h_t = direct from the loss + δ_{t+1} W_hhᵀ through h_{t+1}
+        d = np.multiply(dh, dphi[t], out=deltas[t])  # δ_t = ∂L/∂h_t ⊙ φ'(a_t)
+        np.matmul(d, W_hhT, out=dh)  # δ_t W_hhᵀ = ∂L/∂h_{t−1} through h_t: the only matmul in the loop
+    return deltas, dh
 
 
 def _deltas_truncated(dhs, dphi, W_hhT, truncate):
@@ -424,16 +436,30 @@ def rnn_loss_and_grads(params, X, Y, h0=None, activation: str = "tanh", truncate
 
 
 def _head(hs, W_hy, b_y, y_flat):
-    """Eqs. (4.3)–(4.4) and their gradients on validated arrays; ``y_flat (T·B,)`` time-major."""
+    """Eqs. (4.3)–(4.4) and their gradients on validated arrays; ``y_flat (T·B,)`` time-major.
+
+    Softmax and cross-entropy fused in one ``(T·B, K)`` buffer: the logits are shifted by their row
+    maximum (softmax is shift invariant), exponentiated in place, and that buffer becomes
+    ``δ^o = (softmax(o) − onehot(y)) / (T·B)``. The loss is ``log Σ_k e^{o_k} − o_y`` with
+    ``log Σ = log1p(rest)``, ``rest`` the sum of the exponentials other than the largest (which is
+    exactly 1): accurate when one class takes almost all the probability (as :func:`log_softmax`)."""
     T, B, H = hs.shape
     N = T * B
     h2 = hs.reshape(N, H)  # (T·B, H)
-    logp = log_softmax(h2 @ W_hy + b_y)  # (T·B, K)
     rows = np.arange(N)
-    loss = float(-logp[rows, y_flat].sum() / N)
-    do = np.exp(logp)  # (T·B, K): softmax(o)
-    do[rows, y_flat] -= 1
-    do /= N  # δ^o = (ŷ − y)/N
+    o = np.matmul(h2, W_hy)  # (T·B, K): logits o_t = h_t W_hy + b_y, every step at once
+    o += b_y
+    top = o.argmax(axis=1)  # the largest logit of each row
+    o -= o[rows, top][:, None]  # shifted logits: the largest is exactly 0
+    o_y = o[rows, y_flat]  # the target's shifted logit
+    e = np.exp(o, out=o)  # (T·B, K), in place; e[rows, top] == 1
+    e[rows, top] = 0
+    rest = e.sum(axis=1)  # Σ_k e^{o_k} − 1, without rounding the small terms away
+    e[rows, top] = 1
+    loss = float((np.log1p(rest) - o_y).sum() / N)  # −mean log softmax(o)_y
+    e *= (1 / (N * (1 + rest)))[:, None]  # softmax(o) / N
+    e[rows, y_flat] -= 1 / N
+    do = e  # δ^o = (ŷ − y)/N
     dhs = (do @ W_hy.T).reshape(T, B, H)  # ∂L/∂h_t, direct
     return loss, dhs, {"W_hy": h2.T @ do, "b_y": do.sum(axis=0)}
 

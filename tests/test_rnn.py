@@ -462,3 +462,36 @@ def test_truncation_edge_cases():
         rn.truncation_mask(0)
     with pytest.raises(ValueError, match="truncate must be an integer ≥ 1 here"):
         rn.truncated_window_loss(params, X, Y, h0, truncate=None, hs_frozen=np.zeros((1, 2, 4)))
+
+
+def test_cross_entropy_head_keeps_digits_for_confident_predictions():
+    # the fused head: a loss near 1e-10 (the label takes almost all the probability) must keep its
+    # digits, like lesson 1's cross_entropy (log1p of the other exponentials, not log of 1 + tiny);
+    # with W_hy = I and b_y = 0 the "states" are the logits themselves
+    rng = np.random.default_rng(16)
+    T, B, K = 3, 4, 4
+    Y = rng.integers(0, K, (T, B))
+    logits = rng.standard_normal((T, B, K))
+    logits[np.arange(T)[:, None], np.arange(B), Y] += 25.0
+    W_id, b_y = np.eye(K), np.zeros(K)
+    loss, dhs, _ = rn.cross_entropy_head(logits, W_id, b_y, Y)
+    assert 1e-12 < loss < 1e-8
+    assert loss == pytest.approx(rn.cross_entropy(logits, Y), rel=1e-13)
+    f = lambda z: rn.cross_entropy_head(z, W_id, b_y, Y)[0]  # noqa: E731
+    assert rn.relative_error(dhs, rn.numerical_gradient(f, logits)) < 1e-5
+
+
+@pytest.mark.parametrize("D", [3, 40])  # vocabulary smaller and larger than H
+def test_token_ids_equal_one_hot_input_for_small_and_large_vocabularies(D):
+    params, X, Y, h0 = problem(17, 6, 3, D, 8, 5, ids=True)
+    loss_ids, g_ids = rn.rnn_loss_and_grads(params, X, Y, h0)
+    loss_dense, g_dense = rn.rnn_loss_and_grads(params, np.eye(D)[X], Y, h0)
+    assert loss_ids == pytest.approx(loss_dense, rel=1e-14)
+    for k in g_dense:
+        assert rn.relative_error(g_ids[k], g_dense[k]) < 1e-13, k
+    assert not g_ids["W_xh"][np.setdiff1d(np.arange(D), X)].any()  # unseen tokens get no gradient
+    for dtype in (np.float32, np.float64):
+        dhs = np.ones((6, 3, 8), dtype)
+        hs = rn.rnn_forward(X, h0.astype(dtype), *(params[k].astype(dtype) for k in ("W_xh", "W_hh", "b_h")))
+        g = rn.rnn_backward(dhs, X, hs, h0.astype(dtype), params["W_xh"].astype(dtype), params["W_hh"].astype(dtype))
+        assert {k: v.dtype for k, v in g.items()} == dict.fromkeys(("W_xh", "W_hh", "b_h", "h0"), np.dtype(dtype))
