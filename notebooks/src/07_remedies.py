@@ -153,6 +153,8 @@ for key in params:
 # First the second half, measured: train the plain tanh RNN on the adding problem at each lag.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# Why: a trained MSE that is still moving depends on round-off (chaotic training, shown below)
 tanh_runs = [rn.run_task("tanh", "adding", lag, hidden=HIDDEN, n_steps=STEPS, lr=LR, progress=False)
              for lag in LAGS]
 for run in tanh_runs:
@@ -162,6 +164,28 @@ for run in tanh_runs:
 # In the small setting, the tanh RNN learns the shortest lag; from lag 30 on it ends at the baseline 1/6 —
 # it has learned to predict the mean and nothing more. (Same batches, same Adam with learning rate `LR`, same norm clipping
 # at 1 for every model in this lesson unless stated.)
+#
+# **These numbers are not the same on every machine.** Four hundred small steps of a network that is still
+# learning amplify any difference, even one in the last bit of a sum: two BLAS kernels order the sums
+# differently, and the last digits of the trained MSE at lag 10 move (between about 0.013 and 0.026 on the
+# three configurations this lesson is tested on). So the cell above is excluded from the output comparison,
+# and what it shows is asserted instead. The proof that the run is chaotic: change the learning rate by
+# one part in $10^{12}$ and train again. The runs stuck at the baseline are not chaotic — they have
+# converged to predicting the mean.
+
+# %%
+learned = [r.lag for r in tanh_runs if r.test_loss < 0.25 * r.baseline]
+at_baseline = [r.lag for r in tanh_runs if abs(r.success) < 0.15]
+print(f"tanh RNN: below a quarter of the baseline at lags {learned}; within 15 % of the baseline at lags {at_baseline}")
+if not FULL:
+    assert learned == [LAGS[0]] and at_baseline == list(LAGS[1:])
+for run in (tanh_runs[0], tanh_runs[-1]):
+    twin = rn.run_task("tanh", "adding", run.lag, hidden=HIDDEN, n_steps=STEPS, lr=LR * (1 + 1e-12), progress=False)
+    moved = abs(twin.test_loss - run.test_loss) / run.test_loss
+    print(f"lag {run.lag}: learning rate × (1 + 10^-12) moves the test MSE by "
+          f"{'more than 1e-3 relative: chaotic' if moved > 1e-3 else 'less than 1e-6 relative: converged'}")
+    if not FULL:
+        assert moved > 1e-3 if run is tanh_runs[0] else moved < 1e-6
 #
 # ## 4. Clipping: a fix for the exploding half only
 #
@@ -213,6 +237,8 @@ explorer.widget
 # large learning rate 0.2, lag 30, three runs: no clipping, norm clipping at $c = 1$, element-wise at $c = 1$.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# Why: the two clipped runs end at MSEs that move with round-off (chaotic, as in section 3)
 clip_runs = {
     name: rn.run_task("tanh", "adding", 30, hidden=HIDDEN, n_steps=300, lr=0.2, optimizer="sgd",
                       recurrent_scale=2.0, clip_norm=cn, clip_value=cv, progress=False)
@@ -222,6 +248,18 @@ for name, run in clip_runs.items():
     h = run.history
     status = f"diverged at step {h.steps[-1]}" if h.diverged else f"test MSE {run.test_loss:.3f}"
     print(f"{name:14s}: {status:26s} (baseline {run.baseline:.3f}); largest ‖g‖ {max(h.grad_norms):.3g}")
+
+# %% [markdown]
+# What the table shows, asserted (the exact MSEs differ from machine to machine; their size does not):
+
+# %%
+none_, by_norm_run, by_value_run = clip_runs.values()
+base = rn.ADDING_BASELINE_MSE
+print(f"no clipping: diverged = {none_.history.diverged}")
+print("norm clipping: finite, test MSE between 0.8× and 2× the baseline (near it, not below it); "
+      "element-wise: finite, more than 4× the baseline")
+assert none_.history.diverged and not by_norm_run.history.diverged and not by_value_run.history.diverged
+assert 0.8 * base < by_norm_run.test_loss < 2 * base and by_value_run.test_loss > 4 * base
 
 # %%
 fig, (ax_l, ax_g) = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
@@ -239,13 +277,14 @@ ax_g.set_title("gradient norm before clipping")
 plt.show()
 
 # %% [markdown]
-# Without clipping, the large steps eventually throw the weights so far that the loss overflows (in the
-# small setting at step 206): training stops with `diverged`, and its curve ends. Norm clipping keeps every step at length $\le 0.2$ in the same direction, and
-# training stays stable — **at the baseline**: clipping made the exploding half harmless but added no
-# memory. Element-wise clipping at the same $c$ also keeps the numbers finite, but its turned steps wander
-# and the loss ends far *above* the baseline. (In the small setting, seeds 0–2 gave the same picture when this
-# lesson was written: no clipping diverged each time; norm clipping ended between 0.16 and 0.25; element-wise
-# between 0.7 and 2.0.)
+# Without clipping, the large steps eventually throw the weights so far that the loss overflows (the table
+# gives the step): training stops with `diverged`, and its curve ends. Norm clipping keeps every step at length
+# $\le 0.2$ in the same direction, and training stays stable — **near the baseline, not below it** (the
+# asserted band is 0.8–2× the baseline; the run itself ends somewhat above it): clipping made the exploding
+# half harmless but added no memory. Element-wise clipping at the same $c$ also keeps the numbers finite, but
+# its turned steps wander and the loss ends far *above* the baseline. (In the small setting, seeds 0–2 gave
+# the same picture when this lesson was written: no clipping diverged each time; norm clipping ended between
+# 0.16 and 0.25; element-wise between 0.7 and 2.0.)
 #
 # ## 5. Truncation: cheaper, bounded, and blind beyond τ
 #
@@ -426,6 +465,8 @@ plt.show()
 # Success is $1 - \text{test MSE}/\tfrac16$: 0 is the baseline, 1 is perfect.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# Why: runs that are still learning end at MSEs that move with round-off (section 3)
 runs = list(tanh_runs)
 for model in ("orthogonal", "irnn", "gru"):
     for lag in LAGS:
@@ -433,6 +474,18 @@ for model in ("orthogonal", "irnn", "gru"):
 print(f"{'model':>10s} {'lag':>4s} {'test MSE':>9s} {'baseline':>9s} {'success':>8s}")
 for run in runs:
     print(f"{run.model:>10s} {run.lag:4d} {run.test_loss:9.4f} {run.baseline:9.4f} {run.success:+8.2f}")
+
+# %% [markdown]
+# The table's verdict, which does not depend on round-off: at which lags each model gets below a quarter of
+# the baseline MSE.
+
+# %%
+solved = {m: [r.lag for r in runs if r.model == m and r.test_loss < 0.25 * r.baseline]
+          for m in dict.fromkeys(r.model for r in runs)}
+for m, lags in solved.items():
+    print(f"{m:>10s}: below a quarter of the baseline at lags {lags}")
+if not FULL:
+    assert solved == {"tanh": [10], "orthogonal": [10], "irnn": [], "gru": list(LAGS)}
 
 # %%
 fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
@@ -461,14 +514,14 @@ else:
     print(f"✓ the tanh RNN learned every lag with this budget; at lag {LAGS[-1]} a remedy halves its MSE")
 
 # %% [markdown]
-# What these runs show, in the small setting (H = 16, 400 steps, Adam 0.01; the numbers are the table's
-# above when `FULL = False`):
+# What these runs show, in the small setting (H = 16, 400 steps, Adam 0.01; asserted by the verdict cell
+# when `FULL = False`):
 #
-# * the **tanh RNN** learns lag 10 (MSE 0.017) and stays at the baseline from lag 30 on;
-# * **orthogonal initialisation** helps at lag 10 (0.015) but not at 30 or 60 within 400 steps;
+# * the **tanh RNN** learns lag 10 and stays at the baseline from lag 30 on;
+# * **orthogonal initialisation** learns lag 10 too, but not 30 or 60 within 400 steps;
 # * the **IRNN** does not get off the baseline within 400 steps at any lag: identity initialisation needs
 #   small steps and many of them (Le et al. trained for about $10^6$ examples);
-# * the **GRU** solves every lag (MSE about 0.001 at lag 30, 0.002 at lag 60).
+# * the **GRU** solves every lag, with an MSE around a hundredth of the baseline or less.
 #
 # With `FULL = True` (H = 32, 3000 steps, Adam 0.003; run once while writing this lesson, 14 minutes on
 # two busy cores) every model improves, and the order stays the same. The plain tanh RNN now learns
@@ -565,7 +618,7 @@ exercises.check_copy_baseline(copy_base)
 # * The trivial baselines are exact: MSE $1/6$ for the adding problem (7.1), $10\ln 8/(T+20)$ nats per step
 #   for the copy task (7.2). Every result above is printed next to its baseline.
 # * **Clipping** (7.6)–(7.7) treats the exploding half only. Norm clipping keeps the direction and turned a
-#   diverging run into a stable one — at the baseline. Element-wise clipping turns the direction.
+#   diverging run into a stable one — near the baseline, not below it. Element-wise clipping turns the direction.
 # * **Truncation** bounds the decay product to $\tau$ factors and the cost to $O(\tau)$; the German note's
 #   one-step gradient is $\tau = 1$ and far from the true gradient. It cannot learn lags beyond $\tau$.
 # * **Initialisation** (orthogonal, IRNN) starts the decay product near norm 1 and keeps it there only
