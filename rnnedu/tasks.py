@@ -15,7 +15,8 @@ Loss heads compose the recurrent cells' own forward and backward passes (``rnn_f
 ``∂L/∂h_t`` as ``dhs``, zero at steps without a loss, and BPTT is never copied.
 
 Models compared (:data:`MODELS`): ``"tanh"`` (Gaussian ``W_hh``, std ``1/√H``), ``"orthogonal"``
-(tanh, orthogonal ``W_hh``), ``"irnn"`` (ReLU, ``W_hh = I``, Le, Jaitly and Hinton 2015) and ``"gru"``.
+(tanh, orthogonal ``W_hh``), ``"irnn"`` (ReLU, ``W_hh = I``, Le, Jaitly and Hinton 2015), ``"gru"`` and
+``"lstm"`` (:mod:`rnnedu.lstm`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import numpy as np
 from rnnedu._checks import as_float_array, check_shape
 from rnnedu.decay import init_recurrent
 from rnnedu.gated import GRU_KEYS, gru_backward, gru_forward, init_gru_params
+from rnnedu.lstm import LSTM_KEYS, init_lstm_params, lstm_backward, lstm_forward
 from rnnedu.rnn import init_rnn_params, rnn_backward, rnn_forward
 from rnnedu.softmax import log_softmax
 from rnnedu.train import SGD, Adam, History, fit
@@ -237,6 +239,7 @@ MODELS = {
     "orthogonal": ("rnn", "tanh"),
     "irnn": ("rnn", "relu"),
     "gru": ("gru", None),
+    "lstm": ("lstm", None),
 }
 
 
@@ -254,7 +257,8 @@ def init_model(model: str, D: int, H: int, K: int, rng: np.random.Generator, *,
       ``recurrent_scale`` (> 1 makes gradients explode, lesson 6);
     * ``"orthogonal"``: the same with ``W_hh`` orthogonal (all singular values 1) times ``recurrent_scale``;
     * ``"irnn"``: ReLU, ``W_hh = I``, ``b_h = 0``, ``W_xh ~ N(0, 0.001²)`` (Le, Jaitly and Hinton 2015);
-    * ``"gru"``: :func:`rnnedu.gated.init_gru_params` (update-gate bias 1).
+    * ``"gru"``: :func:`rnnedu.gated.init_gru_params` (update-gate bias 1);
+    * ``"lstm"``: :func:`rnnedu.lstm.init_lstm_params` (forget-gate bias 1).
 
     Every model has an output layer ``W_hy (H, K)``, ``b_y (K,)``.
     """
@@ -265,6 +269,10 @@ def init_model(model: str, D: int, H: int, K: int, rng: np.random.Generator, *,
     base = init_rnn_params(D, H, K, rng)
     if cell == "gru":
         params = init_gru_params(D, H, rng)
+        params["W_hy"], params["b_y"] = base["W_hy"], base["b_y"]
+        return params
+    if cell == "lstm":
+        params = init_lstm_params(D, H, rng)                       # forget-gate bias 1 (lesson 7)
         params["W_hy"], params["b_y"] = base["W_hy"], base["b_y"]
         return params
     if model == "orthogonal":
@@ -281,6 +289,8 @@ def _cell_forward(model, params, xs, h0):
     if cell == "gru":
         hs, cache = gru_forward(xs, h0, {k: params[k] for k in GRU_KEYS})
         return hs, cache
+    if cell == "lstm":
+        return lstm_forward(xs, h0, None, {k: params[k] for k in LSTM_KEYS})
     return rnn_forward(xs, h0, params["W_xh"], params["W_hh"], params["b_h"], act), None
 
 
@@ -290,6 +300,12 @@ def _cell_backward(model, params, dhs, xs, hs, h0, cache, truncate):
         if truncate is not None:
             raise ValueError("truncate is implemented for the vanilla RNN models only, not for 'gru'")
         return gru_backward(dhs, cache)
+    if cell == "lstm":
+        if truncate is not None:
+            raise ValueError("truncate is implemented for the vanilla RNN models only, not for 'lstm'")
+        grads = lstm_backward(dhs, cache)
+        grads.pop("c0")
+        return grads
     return rnn_backward(dhs, xs, hs, h0, params["W_xh"], params["W_hh"], act, truncate)
 
 
