@@ -14,7 +14,10 @@
 # 3. compute $\|\partial h_T/\partial h_k\|_2$ for every $k$ without overflow, even past $10^{308}$;
 # 4. state and check the bound $(\lambda_1\gamma)^{T-k}$ of Pascanu, Mikolov and Bengio (2013) — with
 #    singular values, not eigenvalues — and see a matrix whose eigenvalues are below 1 amplify gradients;
-# 5. pick an initialisation (gaussian, orthogonal, identity) and predict its regime from a phase diagram.
+# 5. pick an initialisation (gaussian, orthogonal, identity) and predict its regime from a phase diagram;
+# 6. compare the decay of a vanilla RNN, a GRU and an LSTM on the same lags, and say what the gate biases do;
+# 7. explain why vanishing is structural (storing a bit robustly needs contraction; Bengio et al. 1994) and
+#    why exploding gradients make cliffs that norm clipping tames (Pascanu et al. 2013).
 #
 # *How to use this notebook:* run it top to bottom (**Run → Run All Cells**). The widget near the end
 # needs a running kernel; everything else is already shown with its output.
@@ -47,7 +50,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import rnnedu as rn
-from rnnedu import decay
+from rnnedu import decay, longrange
 from rnnedu.exercises import lesson06 as exercises
 from rnnedu.plotting.decay import plot_decay, plot_phase_diagram, power_of_ten_axis
 from rnnedu.widgets.decay import PHASE_LENGTHS, PHASE_SCALES, decay_explorer
@@ -437,6 +440,151 @@ edge = PHASE_SCALES[np.argmax(phase[:, -1] > 0)]
 print(f"at T = {PHASE_LENGTHS[-1]} the norm first exceeds 1 at s = {edge:.1f}")
 
 # %% [markdown]
+# ## 10. Gated cells on the same plot: vanilla, GRU, LSTM
+#
+# Lesson 7 derives two cells whose one-step Jacobian contains a term with **no weight matrix and no
+# $\varphi'$**: the GRU's $\operatorname{diag}(z_t)$ (eq. (7.14)) and the LSTM's $\partial c_t/\partial c_{t-1} = \operatorname{diag}(f_t)$
+# (eq. (7.29)). Here is the same decay profile (6.4) for all three, on one input sequence of length 100
+# (an adding-problem sequence, $H = 16$, at initialisation). For the LSTM the state is the pair
+# $s_t = [h_t, c_t]$, so its profile is $\|\partial s_T/\partial s_k\|_2$. The gates' biases are the knob: an update
+# gate or forget gate with bias $b$ starts near $\sigma(b)$ ($0.73$ for $b = 1$, $0.95$ for $b = 3$).
+
+# %%
+T10, H10 = 100, 16
+xs10, _ = rn.adding_problem(1, T10, np.random.default_rng(60))                  # (T10, 1, 2)
+gate_profiles = {"vanilla": {}, "GRU": {}, "LSTM": {}}
+for model in ("tanh", "orthogonal"):
+    p10 = rn.init_model(model, 2, H10, 1, np.random.default_rng(61))
+    a10 = decay.preactivations(xs10, None, p10["W_xh"], p10["W_hh"], p10["b_h"], "tanh")[:, 0]   # (T10, H10)
+    kind = "gaussian" if model == "tanh" else "orthogonal"
+    gate_profiles["vanilla"][f"tanh, {kind} W_hh"] = decay.jacobian_norms(p10["W_hh"], a10, "tanh")
+for bias in (1.0, 3.0):
+    _, gcache = rn.gru_forward(xs10, np.zeros((1, H10)), rn.init_gru_params(2, H10, np.random.default_rng(62), gate_bias=bias))
+    gate_profiles["GRU"][f"update-gate bias {bias:.0f}"] = rn.gru_jacobian_norms(gcache)
+    _, lcache = rn.lstm_forward(xs10, None, None, rn.init_lstm_params(2, H10, np.random.default_rng(62), forget_bias=bias))
+    gate_profiles["LSTM"][f"forget-gate bias {bias:.0f}"] = rn.lstm_jacobian_norms(lcache)
+
+fig, axes = plt.subplots(1, 3, figsize=(10, 3.2), sharey=True, layout="constrained")
+for ax, (cell, lines) in zip(axes, gate_profiles.items()):
+    for label, n in lines.items():
+        ax.plot(np.arange(T10, -1, -1), np.log10(n), label=label)                # lag T − k
+    ax.set(title=cell, xlabel="lag $T-k$")
+    ax.legend(fontsize=8)
+axes[0].set_ylabel(r"$\log_{10}\|\partial h_T/\partial h_k\|_2$  (LSTM: $s = [h, c]$)")
+fig.suptitle("Fig. 6.4  decay profiles at initialisation, one sequence, same lags")
+plt.show()
+for cell, lines in gate_profiles.items():
+    for label, n in lines.items():
+        print(f"{cell:>7}, {label:24s}: lag 10: 10^{np.log10(n[-11]):.1f}, lag 100: 10^{np.log10(n[0]):.1f}")
+lag100 = {(c, l): float(np.log10(n[0])) for c, lines in gate_profiles.items() for l, n in lines.items()}
+assert all(v < -4 for (c, _), v in lag100.items() if c == "vanilla")                        # vanishes
+assert lag100["GRU", "update-gate bias 3"] > -2 and lag100["LSTM", "forget-gate bias 3"] > -2  # survives
+assert lag100["GRU", "update-gate bias 1"] < -4                                              # bias 1: like vanilla
+
+# %% [markdown]
+# With its gates at bias 1 the GRU starts no better than the vanilla RNN — $0.73^{100}$ is small — and the
+# LSTM only somewhat better. With bias 3 both carry the gradient over 100 steps, where the vanilla RNN loses
+# five orders of magnitude: the additive path makes the factor per step a gate value, not
+# $\varphi' \cdot W_{hh}$, and a gate value can sit near 1 without any weight having to be tuned. Lesson 7 shows
+# what training does with these gates.
+
+# %% [markdown]
+# ## 11. Why vanishing is structural, and why exploding makes cliffs
+#
+# **Bengio, Simard and Frasconi (1994).** A network that must *remember* a bit over a long time has to keep
+# it despite small disturbances of its state. In one unit,
+#
+# $$h_t = \tanh(w\,h_{t-1} + \varepsilon_t), \quad \varepsilon_t \sim \mathcal N(0, 0.2^2), \quad h_0 = 1 \tag{6.9}$$
+#
+# stores the bit as the sign of $h$. For $w > 1$, $\tanh(w h)$ has two attracting fixed points $\pm h^*$, and
+# near them $|w(1 - h^{*2})| < 1$: a disturbance is *shrunk* at every step, which is what makes the storage
+# robust. But the same factor is the step Jacobian of (6.2), so
+#
+# $$\frac{\partial h_T}{\partial h_0} = \prod_{t=1}^{T} w\,(1 - h_t^2) \tag{6.10}$$
+#
+# is a product of factors below 1: **the property that stores the bit is the property that kills the
+# gradient.** Where the dynamics do not contract ($w \le 1$), noise accumulates and the bit is lost.
+# `rn.longrange.bit_latch` runs 2000 noisy sequences of 100 steps for each $w$:
+
+# %%
+latch = [longrange.bit_latch(w, T=100, noise=0.2, n=2000, rng=np.random.default_rng(94))
+         for w in (0.5, 0.75, 1.0, 1.25, 1.5, 2.0, 3.0)]
+for r in latch:
+    print(f"w = {r.w:4.2f}: bit kept in {100 * r.retained:5.1f} % of sequences; "
+          f"median |∂h_100/∂h_0| = 10^{r.log10_gradient:.0f}")
+robust = [r for r in latch if r.retained > 0.99]
+lost = [r for r in latch if r.retained < 0.6]
+assert robust and lost and all(r.log10_gradient < -30 for r in robust)        # robust ⇒ vanishing
+assert all(r.log10_slope < 0 for r in robust)                                 # every step contracts
+best = max(latch, key=lambda r: r.log10_gradient)
+assert best in lost                                                           # the best gradient forgets
+print(f"✓ every w that keeps the bit (> 99 %) has |∂h_100/∂h_0| < 10^-30; the w with the largest gradient "
+      f"(w = {best.w:g}) keeps it in only about half the sequences")
+
+# %% [markdown]
+# (Even at $w \approx 1$ the gradient shrinks here — noise pushes $h$ off 0, where $\tanh' < 1$ — but it is
+# the largest on the grid, and it comes with a memory that does not work.) This is Bengio et al.'s theorem
+# in one unit: robust latching needs $|\partial h_t/\partial h_{t-1}| < 1$ around the stored state, hence
+# a vanishing gradient. No learning rate or optimiser changes it; an architecture can — a path whose factor
+# is a gate value (section 10).
+#
+# **Pascanu, Mikolov and Bengio (2013): the cliff.** The exploding half has its own picture. Their one-unit
+# RNN, with $x_0 = 0.5$, $T = 50$, target $0.7$:
+#
+# $$x_t = w\,\sigma(x_{t-1}) + b, \qquad L(w, b) = (x_{50} - 0.7)^2. \tag{6.11}$$
+#
+# For large $w$ the map has two attractors; a small change of $b$ that moves $x_0$ from one basin into the
+# other changes $x_{50}$ — and $L$ — by a jump. Near the jump the loss surface is a **wall**: the gradient
+# there is enormous, because it contains the product of step Jacobians of the unstable point between the
+# basins. `longrange.pascanu_cliff` returns $L$ and its exact gradient (forward-mode along the recurrence);
+# check the gradient against finite differences away from the wall, then look at the cut $w = 5$:
+
+# %%
+wb = np.array([4.7, -2.9])
+L_wb, gw_wb, gb_wb = longrange.pascanu_cliff(wb[0], wb[1])
+check = rn.check_gradient(lambda v: float(longrange.pascanu_cliff(v[0], v[1])[0]), wb, np.array([gw_wb, gb_wb]),
+                          name="(∂L/∂w, ∂L/∂b) of (6.11)")
+print(check)
+assert check.ok
+
+w_cut = 5.0
+b_grid = np.linspace(-3.2, -2.0, 1201)
+L_cut, _, gb_cut = longrange.pascanu_cliff(w_cut, b_grid)                 # (1201,) each
+wall = longrange.cliff_edge(w_cut, -2.7, -2.5)
+fig, (ax_l, ax_g) = plt.subplots(1, 2, figsize=(10, 3.2), layout="constrained")
+ax_l.plot(b_grid, L_cut)
+ax_l.axvline(wall, color="C3", lw=0.8, ls=":")
+ax_l.set(xlabel="$b$", ylabel="$L$", title=f"Fig. 6.5  the loss along $w = {w_cut:g}$: a wall at $b \\approx {wall:.3f}$")
+ax_g.semilogy(b_grid, np.abs(gb_cut))
+ax_g.set(xlabel="$b$", ylabel=r"$|\partial L/\partial b|$", title="the gradient: large only at the wall")
+plt.show()
+
+# %% [markdown]
+# Stand next to the wall ($b$ one millionth below it) and take one gradient step with learning rate $0.01$,
+# once plain and once with the gradient clipped to norm 1 (lesson 7, eq. (7.6)):
+
+# %%
+p0 = np.array([w_cut, wall - 1e-6])
+L0, gw0, gb0 = (float(v) for v in longrange.pascanu_cliff(*p0))
+g0 = np.array([gw0, gb0])
+steps = {"plain step": -0.01 * g0, "norm-clipped step": -0.01 * g0 * min(1.0, 1.0 / np.linalg.norm(g0))}
+after = {name: float(longrange.pascanu_cliff(*(p0 + step))[0]) for name, step in steps.items()}
+print(f"at the wall: L = {L0:.2f}, ‖∇L‖ ≈ 10^{np.log10(np.linalg.norm(g0)):.0f} "
+      f"(median |∂L/∂b| over the whole cut: {np.median(np.abs(gb_cut)):.0f})")
+for name, step in steps.items():
+    print(f"{name:17s}: moves (w, b) by {np.linalg.norm(step):8.3g}, loss afterwards {after[name]:.3g}")
+assert np.linalg.norm(g0) > 1e3 * np.median(np.abs(gb_cut))
+assert after["plain step"] > 100 * L0 and after["norm-clipped step"] < L0
+print("✓ the plain step is thrown a thousand units away and the loss explodes; the clipped step, in the same "
+      "direction but of length 0.01, crosses the wall and the loss drops")
+
+# %% [markdown]
+# The gradient at the wall points the right way — across it, downhill — but its length says nothing about how
+# far the downhill region reaches. Norm clipping keeps the direction and replaces the length by a safe one.
+# That is why lesson 7 clips every run. It does nothing for the vanishing half: there the direction
+# itself carries no information about the distant past.
+
+# %% [markdown]
 # ## Exercises
 #
 # Each exercise starts from a deliberately naive attempt; run the checker, read the hint, fix the function.
@@ -497,5 +645,11 @@ exercises.check_orthogonal_init(my_orthogonal)
 # * Exploding norms are computed as logarithms of a renormalised product: exact far past $10^{308}$, and an
 #   overflow is reported as an overflow.
 # * Orthogonal and identity initialisations start every direction at norm 1 (6.8); the phase diagram (6.7)
-#   shows where each activation's edge lies. Lesson 7 uses this to fix the problem: clipping, truncation,
+#   shows where each activation's edge lies.
+# * Gated cells add a path whose factor per step is a gate value: with gate biases of 3 the GRU and the LSTM
+#   carry the gradient over 100 steps where the vanilla RNN loses five orders of magnitude (Fig. 6.4).
+# * Storing a bit robustly needs contracting dynamics, and contraction makes the gradient vanish (6.9)–(6.10):
+#   vanishing is structural, not an accident of the initialisation. Exploding gradients make walls in the
+#   loss surface (6.11), where a plain step is thrown away and a norm-clipped one is not.
+#   Lesson 7 uses this to fix the problem: clipping, truncation,
 #   initialisation and gates.
