@@ -66,7 +66,9 @@ def test_lstm_backward_random_shapes_every_parameter(seed, T, B, D, H, with_dcs)
     for key in LSTM_KEYS:
         r = check_gradient(lambda v, key=key: _loss({**params, key: v}, xs, h0, c0, G, K), params[key],
                            grads[key], name=key, tol=1e-7)
-        assert r.ok, (T, B, D, H, r)
+        # A saturated gate can make a whole (tiny, H = 1) gradient ~1e-6, below what central differences
+        # resolve relatively; then its absolute error must be at round-off level instead.
+        assert r.ok or np.max(np.abs(r.analytic - r.numerical)) < 1e-9, (T, B, D, H, r)
     r = check_gradient(lambda v: _loss(params, xs, v, c0, G, K), h0, grads["h0"], name="h0", tol=1e-7)
     assert r.ok, (T, B, D, H, r)
     r = check_gradient(lambda v: _loss(params, xs, h0, v, G, K), c0, grads["c0"], name="c0", tol=1e-7)

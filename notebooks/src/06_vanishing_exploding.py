@@ -287,8 +287,14 @@ plt.show()
 # %% [markdown]
 # ## 6. ReLU: dead units zero whole rows
 #
-# The note writes ReLU's Jacobian as $\sigma' = \operatorname{diag}(0, 1, \dots)$ and says this is like
-# setting a row of $w$ to zero. In (6.2) a dead unit $i$ ($a_{t,i} < 0$, $\varphi' = 0$) zeroes **row $i$ of
+# The note writes (seed 001, original and translation):
+#
+# > $$(Rule) \sigma' = \text{diag}(0, 1, \dots)$$
+# > 其中 $\frac{\partial h_j}{\partial h_{j-1}} = \sigma'w$ 故 $\frac{\partial h_t}{\partial h_k} = (\sigma'w)^{t-k}$ 相当于在 w 中某一行置为 0 (初等行变换)
+#
+# *"(ReLU) $\sigma' = \operatorname{diag}(0, 1, \dots)$, where $\partial h_j/\partial h_{j-1} = \sigma' w$, hence
+# $\partial h_t/\partial h_k = (\sigma' w)^{t-k}$: this amounts to setting a row of $w$ to 0 (an elementary row
+# operation)."* The row statement is right in the note's column notation; the power is not (section 4). In (6.2) a dead unit $i$ ($a_{t,i} < 0$, $\varphi' = 0$) zeroes **row $i$ of
 # $J_t$**, i.e. row $i$ of $W_{hh}^\top$ = column $i$ of $W_{hh}$ in the row notation: nothing flows back
 # through that unit at that step. If every unit is dead at some step, the product (6.3) is exactly zero from
 # there on. First the note's element-wise Jacobian: for $y = \varphi(x)$ applied entry by entry,
