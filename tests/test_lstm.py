@@ -208,3 +208,19 @@ def test_run_task_lstm_learns_adding_problem_and_refuses_truncation():
     assert run.test_loss < 0.5 * run.baseline and "lstm" in repr(run)
     with pytest.raises(ValueError, match="truncate"):
         run_task("lstm", "adding", 10, truncate=3, n_steps=1, progress=False)
+
+
+def test_exercise_7_4_checker_accepts_the_carousel_and_rejects_typical_slips():
+    from rnnedu.exercises.lesson07 import check_cell_carry
+
+    right = check_cell_carry(lambda dh, dcn, o, c, f: (dcn + dh * o * (1 - np.tanh(c) ** 2)) * f)
+    assert right.passed, right
+    wrong = {
+        "only carried": lambda dh, dcn, o, c, f: dcn * f,
+        "δ^c_t, the gradient AT c_t": lambda dh, dcn, o, c, f: dcn + dh * o * (1 - np.tanh(c) ** 2),
+        "not 1 − c²": lambda dh, dcn, o, c, f: (dcn + dh * o * (1 - c ** 2)) * f,
+        "You dropped o": lambda dh, dcn, o, c, f: (dcn + dh * (1 - np.tanh(c) ** 2)) * f,
+    }
+    for hint, fn in wrong.items():
+        fb = check_cell_carry(fn)
+        assert not fb.passed and hint in fb.message, fb

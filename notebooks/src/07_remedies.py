@@ -19,8 +19,10 @@
 # 7. read a success-against-lag plot, with the trivial baseline, and state what each remedy achieved.
 #
 # *How to use this notebook:* run it top to bottom (**Run → Run All Cells**). The training runs use small
-# settings so the whole lesson runs in about a minute; set `FULL = True` in the first code cell for the
-# larger setting (more steps, a wider network, a longer lag; about 15 minutes on two cores).
+# settings so the whole lesson runs in one to two minutes; set `FULL = True` in the first code cell for the
+# larger setting (more steps, a wider network, a longer lag; about 15 minutes on two cores before the LSTM
+# runs were added, so expect 20–30 now). The asserts that state what the small setting shows are skipped
+# there: the larger budget changes some of the answers (section 9 says which).
 
 # %% [markdown]
 # ## Notation
@@ -61,7 +63,7 @@ from rnnedu.widgets.training import clipping_explorer
 
 rng = np.random.default_rng(7)
 
-FULL = False  # True: the larger setting for learners (about 15 minutes on two cores)
+FULL = False  # True: the larger setting for learners (20–30 minutes on two cores)
 if FULL:
     HIDDEN, STEPS, LR, LAGS, COPY_STEPS = 32, 3000, 3e-3, (10, 30, 60, 100), 2000
 else:
@@ -232,8 +234,9 @@ for opt, (hist_a, tr, test_mse) in anatomy.items():
     ratio = max(f / o for f, o in zip(tr.first_marker, tr.output))
     print(f"{opt:4s}: ‖g‖ > 10^-3 at every step; ‖∂L/∂h‖ at the first marker < 10^-2 × at the output; "
           f"long share < 0.1 throughout; test MSE within 15 % of the baseline")
-    assert min(hist_a.grad_norms) > 1e-3 and ratio < 1e-2 and max(tr.long_share) < 0.1
-    assert abs(test_mse / rn.ADDING_BASELINE_MSE - 1) < 0.15
+    if not FULL:  # with FULL = True the tanh RNN learns lag 30, and the picture changes (try it)
+        assert min(hist_a.grad_norms) > 1e-3 and ratio < 1e-2 and max(tr.long_share) < 0.1
+        assert abs(test_mse / rn.ADDING_BASELINE_MSE - 1) < 0.15
 
 # %% [markdown]
 # Read the two panels together. **The total gradient does not vanish**: its norm stays well above
@@ -317,8 +320,9 @@ base = rn.ADDING_BASELINE_MSE
 print(f"no clipping: diverged = {none_.history.diverged}")
 print("norm clipping: finite, test MSE between 0.8× and 2× the baseline (near it, not below it); "
       "element-wise: finite, more than 4× the baseline")
-assert none_.history.diverged and not by_norm_run.history.diverged and not by_value_run.history.diverged
-assert 0.8 * base < by_norm_run.test_loss < 2 * base and by_value_run.test_loss > 4 * base
+if not FULL:  # checked for the small setting (H = 16)
+    assert none_.history.diverged and not by_norm_run.history.diverged and not by_value_run.history.diverged
+    assert 0.8 * base < by_norm_run.test_loss < 2 * base and by_value_run.test_loss > 4 * base
 
 # %%
 fig, (ax_l, ax_g) = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
@@ -782,6 +786,19 @@ def copy_base(lag, n_symbols, length):
 
 
 exercises.check_copy_baseline(copy_base)
+
+# %% [markdown]
+# **7.4 The carousel, one step back.** Write `carry(dh, dc_next, o, c, f)` returning $\delta^c_{t-1}$: first
+# collect the gradient at $c_t$ (7.25) — what comes along the cell from step $t+1$ (`dc_next`) plus what
+# $h_t = o_t \odot \tanh(c_t)$ sends in from `dh` — then take it one step back along (7.28). The naive attempt
+# only carries `dc_next`.
+
+# %%
+def carry(dh, dc_next, o, c, f):
+    return dc_next * f  # naive: forgot that h_t also depends on c_t
+
+
+exercises.check_cell_carry(carry)
 
 # %% [markdown]
 # ## Summary
