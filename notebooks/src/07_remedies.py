@@ -45,7 +45,9 @@
 # $g$. min-char-rnn clips with `np.clip(dparam, -5, 5)`: our element-wise clipping with $c = 5$. The GRU
 # (Cho et al. 2014) writes $z, r, \tilde h$ for the update gate, reset gate and candidate; d2l writes
 # $Z_t, R_t, \tilde H_t$ with rows as here, and $H_t = Z_t \odot H_{t-1} + (1-Z_t)\odot \tilde H_t$, the
-# convention we use (Chung et al. 2014 swap the roles of $z$ and $1-z$).
+# convention we use (Chung et al. 2014 swap the roles of $z$ and $1-z$). For the LSTM, d2l writes
+# $I_t, F_t, O_t, \tilde C_t, C_t$ with rows as here: our $i_t, f_t, o_t, g_t, c_t$; Graves (2013) writes the
+# same gates for column vectors (and adds peephole weights, which we leave out).
 
 # %%
 # %matplotlib inline
