@@ -160,6 +160,20 @@ __all__ += [
     "init_model", "last_step_mse", "model_loss_and_grads", "run_task", "sequence_cross_entropy",
 ]
 
+# lesson 7: the LSTM (rnnedu/lstm.py)
+from rnnedu.lstm import (  # noqa: E402
+    LSTMCache,
+    carousel_product,
+    init_lstm_params,
+    lstm_backward,
+    lstm_forward,
+    lstm_jacobian_norms,
+    lstm_step_jacobians,
+)
+
+__all__ += ["LSTMCache", "carousel_product", "init_lstm_params", "lstm_backward", "lstm_forward",
+            "lstm_jacobian_norms", "lstm_step_jacobians"]
+
 # lessons 2–3: the MLP delta rule (rnnedu/mlp.py), Werbos' ordered derivatives (rnnedu/ordered.py), toy data
 from rnnedu.mlp import (  # noqa: E402
     MLP,

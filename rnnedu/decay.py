@@ -407,7 +407,7 @@ class DecayProfile:
         elif self.zero_from_lag is not None:
             value = f"exactly 0 from lag {self.zero_from_lag} (every path crosses a dead ReLU unit)"
         else:
-            value = f"‖∂h_T/∂h_0‖ = 1e{total:+.1f}"
+            value = f"‖∂h_T/∂h_0‖ = 10^{total:.1f}"  # not 1e+103.2: the exponent is not an integer
         return f"{self.regime} (T = {T}): {value}"
 
 

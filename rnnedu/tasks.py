@@ -15,7 +15,8 @@ Loss heads compose the recurrent cells' own forward and backward passes (``rnn_f
 ``∂L/∂h_t`` as ``dhs``, zero at steps without a loss, and BPTT is never copied.
 
 Models compared (:data:`MODELS`): ``"tanh"`` (Gaussian ``W_hh``, std ``1/√H``), ``"orthogonal"``
-(tanh, orthogonal ``W_hh``), ``"irnn"`` (ReLU, ``W_hh = I``, Le, Jaitly and Hinton 2015) and ``"gru"``.
+(tanh, orthogonal ``W_hh``), ``"irnn"`` (ReLU, ``W_hh = I``, Le, Jaitly and Hinton 2015), ``"gru"`` and
+``"lstm"`` (:mod:`rnnedu.lstm`).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ import numpy as np
 from rnnedu._checks import as_float_array, check_rng, check_shape, finite_number
 from rnnedu.decay import init_recurrent
 from rnnedu.gated import GRU_KEYS, gru_backward, gru_forward, init_gru_params
+from rnnedu.lstm import LSTM_KEYS, init_lstm_params, lstm_backward, lstm_forward
 from rnnedu.rnn import init_rnn_params, rnn_backward, rnn_forward
 from rnnedu.softmax import log_softmax
 from rnnedu.train import SGD, Adam, History, fit
@@ -235,6 +237,7 @@ MODELS = {
     "orthogonal": ("rnn", "tanh"),
     "irnn": ("rnn", "relu"),
     "gru": ("gru", None),
+    "lstm": ("lstm", None),
 }
 
 
@@ -254,18 +257,23 @@ def init_model(model: str, D: int, H: int, K: int, rng: np.random.Generator, *,
     * ``"irnn"``: ReLU, ``W_hh = I``, ``b_h = 0``, ``W_xh ~ N(0, 0.001²)`` (Le, Jaitly and Hinton 2015);
     * ``"gru"``: :func:`rnnedu.gated.init_gru_params` (update-gate bias 1); ``recurrent_scale`` other
       than 1 raises ``ValueError`` rather than being ignored.
+    * ``"lstm"``: :func:`rnnedu.lstm.init_lstm_params` (forget-gate bias 1); likewise.
 
     Every model has an output layer ``W_hy (H, K)``, ``b_y (K,)``.
     """
     cell, _ = _check_model(model)
     rng = _rng(rng)
     recurrent_scale = finite_number(recurrent_scale, "recurrent_scale", positive=True)
-    if cell == "gru" and recurrent_scale != 1.0:
-        raise ValueError(f"recurrent_scale={recurrent_scale!r} applies to the vanilla RNN models only; the GRU's "
-                         "recurrent weights are orthogonal with gate biases (init_gru_params) — leave it at 1")
+    if cell in ("gru", "lstm") and recurrent_scale != 1.0:
+        raise ValueError(f"recurrent_scale={recurrent_scale!r} applies to the vanilla RNN models only; the "
+                         f"{cell.upper()}'s recurrent weights come with gate biases (init_{cell}_params) — leave it at 1")
     base = init_rnn_params(D, H, K, rng)
     if cell == "gru":
         params = init_gru_params(D, H, rng)
+        params["W_hy"], params["b_y"] = base["W_hy"], base["b_y"]
+        return params
+    if cell == "lstm":
+        params = init_lstm_params(D, H, rng)                       # forget-gate bias 1 (lesson 7)
         params["W_hy"], params["b_y"] = base["W_hy"], base["b_y"]
         return params
     if model == "orthogonal":
@@ -282,6 +290,8 @@ def _cell_forward(model, params, xs, h0):
     if cell == "gru":
         hs, cache = gru_forward(xs, h0, {k: params[k] for k in GRU_KEYS})
         return hs, cache
+    if cell == "lstm":
+        return lstm_forward(xs, h0, None, {k: params[k] for k in LSTM_KEYS})
     return rnn_forward(xs, h0, params["W_xh"], params["W_hh"], params["b_h"], act), None
 
 
@@ -291,6 +301,12 @@ def _cell_backward(model, params, dhs, xs, hs, h0, cache, truncate):
         if truncate is not None:
             raise ValueError("truncate is implemented for the vanilla RNN models only, not for 'gru'")
         return gru_backward(dhs, cache)
+    if cell == "lstm":
+        if truncate is not None:
+            raise ValueError("truncate is implemented for the vanilla RNN models only, not for 'lstm'")
+        grads = lstm_backward(dhs, cache)
+        grads.pop("c0")
+        return grads
     return rnn_backward(dhs, xs, hs, h0, params["W_xh"], params["W_hh"], act, truncate)
 
 

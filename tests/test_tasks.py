@@ -203,7 +203,7 @@ def test_init_model_properties():
 
 
 @pytest.mark.parametrize("call, match", [
-    (lambda: init_model("lstm", 2, 4, 1, np.random.default_rng(0)), "unknown model"),
+    (lambda: init_model("transformer", 2, 4, 1, np.random.default_rng(0)), "unknown model"),
     (lambda: init_model("tanh", 2, 4, 1, np.random.default_rng(0), recurrent_scale=0.0), "recurrent_scale"),
     (lambda: run_task("tanh", "adding", 0, progress=False), "lag"),
     (lambda: run_task("tanh", "adding", 10, lr=-0.1, progress=False), "learning rate"),

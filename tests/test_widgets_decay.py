@@ -48,7 +48,7 @@ def test_overflow_is_said_and_nothing_infinite_is_drawn(explorer):
 def test_in_range_norm_is_not_called_overflow(explorer):
     prof = explorer.update(3.0, 300, 8, "identity", "orthogonal")
     assert not prof.overflow and "overflow" not in explorer.readout.value.split("<br>")[1]
-    assert "1e+143.1" in explorer.readout.value  # 3^300 ≈ 1.4e143 fits in float64
+    assert "10^143.1" in explorer.readout.value  # 3^300 ≈ 1.4e143 fits in float64
     assert not explorer.overflow_note.get_visible()
 
 

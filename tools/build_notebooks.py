@@ -15,6 +15,7 @@ tests/test_notebooks_fresh.py fails if a .ipynb is older than its source.
 from __future__ import annotations
 
 import os
+import re
 import sys
 import tempfile
 import time
@@ -84,13 +85,14 @@ def normalise(nb: nbformat.NotebookNode) -> None:
         pictures = cell.metadata.pop("rnnedu_snapshots", [])
         for output in cell.get("outputs", []):
             data = output.get("data", {})
-            if data.pop(WIDGET_VIEW, None) is not None:
-                # The widget's text repr (`VBox(children=(HBox(…`) reads as garbage before the cell
-                # runs: store a picture of its figure and a note instead (issue 16).
+            if data.pop(WIDGET_VIEW, None) is not None and re.match(r"\w+\(children=\(", "".join(data.get("text/plain", ""))):
+                # A box of controls: its text repr (`VBox(children=(HBox(…`) reads as garbage before
+                # the cell runs, so store a picture of its figure and a note instead (issue 16).
+                # Other widgets (a tqdm bar) keep their text, which reads fine.
                 data["text/plain"] = WIDGET_NOTE
                 if pictures:
-                    data["image/png"] = pictures[0]
-        for extra in pictures[1:]:
+                    data["image/png"] = pictures.pop(0)
+        for extra in pictures:
             cell.outputs.append(nbformat.v4.new_output("display_data", data={"image/png": extra, "text/plain": WIDGET_NOTE}))
 
 

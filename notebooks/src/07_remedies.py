@@ -14,11 +14,15 @@
 # 4. initialise a recurrent matrix so the decay product starts near norm 1 (orthogonal, IRNN);
 # 5. derive the backward pass of a GRU by hand, check it against finite differences, and see on lesson 6's
 #    plot why its gradient survives long lags;
-# 6. read a success-against-lag plot, with the trivial baseline, and state what each remedy achieved.
+# 6. derive the LSTM's backward pass and its constant error carousel $\partial c_t/\partial c_k = \prod f_j$, and
+#    say what the forget-gate bias does;
+# 7. read a success-against-lag plot, with the trivial baseline, and state what each remedy achieved.
 #
 # *How to use this notebook:* run it top to bottom (**Run → Run All Cells**). The training runs use small
-# settings so the whole lesson runs in about a minute; set `FULL = True` in the first code cell for the
-# larger setting (more steps, a wider network, a longer lag; about 15 minutes on two cores).
+# settings so the whole lesson runs in one to two minutes; set `FULL = True` in the first code cell for the
+# larger setting (more steps, a wider network, a longer lag; about 15 minutes on two cores before the LSTM
+# runs were added, so expect 20–30 now). The asserts that state what the small setting shows are skipped
+# there: the larger budget changes some of the answers (section 9 says which).
 
 # %% [markdown]
 # ## Notation
@@ -41,7 +45,9 @@
 # $g$. min-char-rnn clips with `np.clip(dparam, -5, 5)`: our element-wise clipping with $c = 5$. The GRU
 # (Cho et al. 2014) writes $z, r, \tilde h$ for the update gate, reset gate and candidate; d2l writes
 # $Z_t, R_t, \tilde H_t$ with rows as here, and $H_t = Z_t \odot H_{t-1} + (1-Z_t)\odot \tilde H_t$, the
-# convention we use (Chung et al. 2014 swap the roles of $z$ and $1-z$).
+# convention we use (Chung et al. 2014 swap the roles of $z$ and $1-z$). For the LSTM, d2l writes
+# $I_t, F_t, O_t, \tilde C_t, C_t$ with rows as here: our $i_t, f_t, o_t, g_t, c_t$; Graves (2013) writes the
+# same gates for column vectors (and adds peephole weights, which we leave out).
 
 # %%
 # %matplotlib inline
@@ -52,14 +58,14 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 import rnnedu as rn
-from rnnedu import decay
+from rnnedu import decay, longrange
 from rnnedu.exercises import lesson07 as exercises
 from rnnedu.plotting.training import plot_decay_profiles, plot_grad_norms, plot_loss_curve, plot_success_vs_lag
 from rnnedu.widgets.training import clipping_explorer
 
 rng = np.random.default_rng(7)
 
-FULL = False  # True: the larger setting for learners (about 15 minutes on two cores)
+FULL = False  # True: the larger setting for learners (20–30 minutes on two cores)
 if FULL:
     HIDDEN, STEPS, LR, LAGS, COPY_STEPS = 32, 3000, 3e-3, (10, 30, 60, 100), 2000
 else:
@@ -153,6 +159,8 @@ for key in params:
 # First the second half, measured: train the plain tanh RNN on the adding problem at each lag.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# Why: a trained MSE that is still moving depends on round-off (chaotic training, shown below)
 tanh_runs = [rn.run_task("tanh", "adding", lag, hidden=HIDDEN, n_steps=STEPS, lr=LR, progress=False)
              for lag in LAGS]
 for run in tanh_runs:
@@ -163,6 +171,86 @@ for run in tanh_runs:
 # it has learned to predict the mean and nothing more. (Same batches, same Adam with learning rate `LR`, same norm clipping
 # at 1 for every model in this lesson unless stated.)
 #
+# **These numbers are not the same on every machine.** Four hundred small steps of a network that is still
+# learning amplify any difference, even one in the last bit of a sum: two BLAS kernels order the sums
+# differently, and the last digits of the trained MSE at lag 10 move (between about 0.013 and 0.026 on the
+# three configurations this lesson is tested on). So the cell above is excluded from the output comparison,
+# and what it shows is asserted instead. The proof that the run is chaotic: change the learning rate by
+# one part in $10^{12}$ and train again. The runs stuck at the baseline are not chaotic — they have
+# converged to predicting the mean.
+
+# %%
+learned = [r.lag for r in tanh_runs if r.test_loss < 0.25 * r.baseline]
+at_baseline = [r.lag for r in tanh_runs if abs(r.success) < 0.15]
+print(f"tanh RNN: below a quarter of the baseline at lags {learned}; within 15 % of the baseline at lags {at_baseline}")
+if not FULL:
+    assert learned == [LAGS[0]] and at_baseline == list(LAGS[1:])
+for run in (tanh_runs[0], tanh_runs[-1]):
+    twin = rn.run_task("tanh", "adding", run.lag, hidden=HIDDEN, n_steps=STEPS, lr=LR * (1 + 1e-12), progress=False)
+    moved = abs(twin.test_loss - run.test_loss) / run.test_loss
+    print(f"lag {run.lag}: learning rate × (1 + 10^-12) moves the test MSE by "
+          f"{'more than 1e-3 relative: chaotic' if moved > 1e-3 else 'less than 1e-6 relative: converged'}")
+    if not FULL:
+        assert moved > 1e-3 if run is tanh_runs[0] else moved < 1e-6
+
+# %% [markdown]
+# **What the gradient looks like while the tanh RNN fails.** Lesson 6 measured $\|\partial h_T/\partial h_k\|$ at
+# one point; here it is *during* training at lag 30, where the tanh RNN stays at the baseline. With the loss
+# on the last step only, BPTT (lesson 5) writes the gradient of $W_{hh}$ as a sum over steps,
+#
+# $$\delta_T = \frac{\partial L}{\partial h_T},\quad g_k = \delta_k \odot (1 - h_k^2),\quad \delta_{k-1} = g_k W_{hh}^\top,\qquad
+#   dW_{hh} = \sum_{k=1}^{T} C_k,\quad C_k = h_{k-1}^\top g_k \tag{7.31}$$
+#
+# and we record, every 20 steps on a fixed probe batch (`longrange.track_gradient_anatomy`): the size of
+# $\delta_k = \partial L/\partial h_k$ at the state that first holds the first marked value, next to
+# $\|\delta_T\|$ at the output; and the share of $dW_{hh}$ that comes from steps at lag $T - k \ge T/2$ (where the
+# first marker always lies),
+#
+# $$\text{long share} = \frac{\|\sum_{T-k\ge T/2} C_k\|_F}{\|\sum_{T-k\ge T/2} C_k\|_F + \|\sum_{T-k<T/2} C_k\|_F}. \tag{7.32}$$
+#
+# Two optimisers, same data: Adam (learning rate `LR`) and plain SGD (learning rate 0.1), both clipped at 1.
+
+# %%
+lag_a = LAGS[1]
+test_a = rn.adding_problem(500, lag_a, np.random.default_rng(10_000))        # run_task's test batch
+anatomy = {}
+for opt, lr in (("Adam", LR), ("SGD", 0.1)):
+    p_a, hist_a, trace_a = longrange.track_gradient_anatomy(lag_a, hidden=HIDDEN, n_steps=STEPS, lr=lr,
+                                                            optimizer=opt.lower(), every=20)
+    anatomy[opt] = (hist_a, trace_a, rn.model_loss_and_grads(p_a, test_a, model="tanh", task="adding")[0])
+
+fig, (ax_d, ax_s) = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
+for (opt, (hist_a, tr, _)), colour in zip(anatomy.items(), ("C0", "C1")):
+    ax_d.semilogy(tr.steps, tr.output, color=colour, label=rf"{opt}: $\|\partial L/\partial h_T\|$ (output)")
+    ax_d.semilogy(tr.steps, tr.first_marker, color=colour, ls="--",
+                  label=rf"{opt}: $\|\partial L/\partial h_k\|$ at the first marker")
+    ax_d.semilogy(hist_a.steps, hist_a.grad_norms, color=colour, lw=0.5, alpha=0.5, label=f"{opt}: ‖g‖, all parameters")
+    ax_s.semilogy(tr.steps, tr.long_share, color=colour, label=opt)
+ax_d.set(xlabel="training step", title=f"gradients during training, lag {lag_a}")
+ax_d.legend(fontsize=7)
+ax_s.set(xlabel="training step", ylabel="share (7.32)", title="share of $dW_{hh}$ from lags $\\geq T/2$")
+ax_s.legend(fontsize=8)
+plt.show()
+
+for opt, (hist_a, tr, test_mse) in anatomy.items():
+    ratio = max(f / o for f, o in zip(tr.first_marker, tr.output))
+    print(f"{opt:4s}: ‖g‖ > 10^-3 at every step; ‖∂L/∂h‖ at the first marker < 10^-2 × at the output; "
+          f"long share < 0.1 throughout; test MSE within 15 % of the baseline")
+    if not FULL:  # with FULL = True the tanh RNN learns lag 30, and the picture changes (try it)
+        assert min(hist_a.grad_norms) > 1e-3 and ratio < 1e-2 and max(tr.long_share) < 0.1
+        assert abs(test_mse / rn.ADDING_BASELINE_MSE - 1) < 0.15
+
+# %% [markdown]
+# Read the two panels together. **The total gradient does not vanish**: its norm stays well above
+# $10^{-3}$ the whole time, and the optimiser takes real steps. What vanishes is the part that could teach
+# the network to remember: the gradient reaching the first marker is more than a hundred times smaller than
+# at the output, and the terms of $dW_{hh}$ from the first half of the sequence are a few per cent at most of
+# its size. They are not zero — they are **swamped** by the short-range terms, which all say "predict the
+# mean". Adam does not change this: it rescales each *entry* of the gradient by its running size, but the
+# long-range and short-range terms add up in the same entries of $W_{hh}$, so the rescaling amplifies both
+# together. SGD and Adam end at the same baseline.
+
+# %% [markdown]
 # ## 4. Clipping: a fix for the exploding half only
 #
 # Let $g$ be *all* gradients stacked into one vector (every parameter array, flattened) and $c > 0$ a
@@ -213,6 +301,8 @@ explorer.widget
 # large learning rate 0.2, lag 30, three runs: no clipping, norm clipping at $c = 1$, element-wise at $c = 1$.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# Why: the two clipped runs end at MSEs that move with round-off (chaotic, as in section 3)
 clip_runs = {
     name: rn.run_task("tanh", "adding", 30, hidden=HIDDEN, n_steps=300, lr=0.2, optimizer="sgd",
                       recurrent_scale=2.0, clip_norm=cn, clip_value=cv, progress=False)
@@ -222,6 +312,19 @@ for name, run in clip_runs.items():
     h = run.history
     status = f"diverged at step {h.steps[-1]}" if h.diverged else f"test MSE {run.test_loss:.3f}"
     print(f"{name:14s}: {status:26s} (baseline {run.baseline:.3f}); largest ‖g‖ {max(h.grad_norms):.3g}")
+
+# %% [markdown]
+# What the table shows, asserted (the exact MSEs differ from machine to machine; their size does not):
+
+# %%
+none_, by_norm_run, by_value_run = clip_runs.values()
+base = rn.ADDING_BASELINE_MSE
+print(f"no clipping: diverged = {none_.history.diverged}")
+print("norm clipping: finite, test MSE between 0.8× and 2× the baseline (near it, not below it); "
+      "element-wise: finite, more than 4× the baseline")
+if not FULL:  # checked for the small setting (H = 16)
+    assert none_.history.diverged and not by_norm_run.history.diverged and not by_value_run.history.diverged
+    assert 0.8 * base < by_norm_run.test_loss < 2 * base and by_value_run.test_loss > 4 * base
 
 # %%
 fig, (ax_l, ax_g) = plt.subplots(1, 2, figsize=(10, 3.4), layout="constrained")
@@ -239,13 +342,14 @@ ax_g.set_title("gradient norm before clipping")
 plt.show()
 
 # %% [markdown]
-# Without clipping, the large steps eventually throw the weights so far that the loss overflows (in the
-# small setting at step 206): training stops with `diverged`, and its curve ends. Norm clipping keeps every step at length $\le 0.2$ in the same direction, and
-# training stays stable — **at the baseline**: clipping made the exploding half harmless but added no
-# memory. Element-wise clipping at the same $c$ also keeps the numbers finite, but its turned steps wander
-# and the loss ends far *above* the baseline. (In the small setting, seeds 0–2 gave the same picture when this
-# lesson was written: no clipping diverged each time; norm clipping ended between 0.16 and 0.25; element-wise
-# between 0.7 and 2.0.)
+# Without clipping, the large steps eventually throw the weights so far that the loss overflows (the table
+# gives the step): training stops with `diverged`, and its curve ends. Norm clipping keeps every step at length
+# $\le 0.2$ in the same direction, and training stays stable — **near the baseline, not below it** (the
+# asserted band is 0.8–2× the baseline; the run itself ends somewhat above it): clipping made the exploding
+# half harmless but added no memory. Element-wise clipping at the same $c$ also keeps the numbers finite, but
+# its turned steps wander and the loss ends far *above* the baseline. (In the small setting, seeds 0–2 gave
+# the same picture when this lesson was written: no clipping diverged each time; norm clipping ended between
+# 0.16 and 0.25; element-wise between 0.7 and 2.0.)
 #
 # ## 5. Truncation: cheaper, bounded, and blind beyond τ
 #
@@ -418,21 +522,136 @@ plt.show()
 # with the mean update gate up from about 0.73 to 0.81. The additive path of (7.14) did its job: the
 # gradient of the last step reaches the first marker at full strength.
 #
-# ## 8. All remedies on the same task and budget
+# ## 8. The LSTM: a cell that carries the gradient, and the forget-gate bias
 #
-# Four models on the adding problem at every lag, each with the same data stream, Adam (learning rate
+# The LSTM (Hochreiter and Schmidhuber 1997; the forget gate is Gers, Schmidhuber and Cummins 2000) keeps a
+# second state, the **cell** $c_t$, next to $h_t$, and writes to it through gates $i$ (input), $f$ (forget),
+# $o$ (output) and a candidate $g$, in rows as everywhere in this course (`rnnedu/lstm.py`):
+#
+# $$i_t = \sigma(x_t W_{xi} + h_{t-1} W_{hi} + b_i),\quad f_t = \sigma(x_t W_{xf} + h_{t-1} W_{hf} + b_f) \tag{7.19–7.20}$$
+# $$g_t = \tanh(x_t W_{xg} + h_{t-1} W_{hg} + b_g),\quad o_t = \sigma(x_t W_{xo} + h_{t-1} W_{ho} + b_o) \tag{7.21–7.22}$$
+# $$c_t = f_t \odot c_{t-1} + i_t \odot g_t, \qquad h_t = o_t \odot \tanh(c_t). \tag{7.23–7.24}$$
+#
+# **The backward pass.** Let $\delta^h_t = \partial L/\partial h_t$ (direct term plus what comes back from
+# step $t+1$) and $\delta^c_t$ the gradient that reaches $c_t$. Through (7.24), then each gate's derivative:
+#
+# $$\delta^c_t \mathrel{+}= \delta^h_t \odot o_t \odot (1 - \tanh^2 c_t) \tag{7.25}$$
+# $$g^o_t = \delta^h_t \odot \tanh c_t \odot o_t(1-o_t),\quad g^i_t = \delta^c_t \odot g_t \odot i_t(1-i_t),\quad
+#   g^f_t = \delta^c_t \odot c_{t-1} \odot f_t(1-f_t),\quad g^g_t = \delta^c_t \odot i_t \odot (1-g_t^2) \tag{7.26}$$
+# $$\delta^h_{t-1} \mathrel{+}= g^i_t W_{hi}^\top + g^f_t W_{hf}^\top + g^g_t W_{hg}^\top + g^o_t W_{ho}^\top \tag{7.27}$$
+# $$\delta^c_{t-1} \mathrel{+}= \delta^c_t \odot f_t, \tag{7.28}$$
+#
+# and $dW_{xq} = \sum_t x_t^\top g^q_t$, $dW_{hq} = \sum_t h_{t-1}^\top g^q_t$, $db_q = \sum_t \mathbf 1^\top g^q_t$
+# for each gate $q \in \{i, f, g, o\}$. **Check: every LSTM gradient, and both initial states, against central
+# differences in float64** — on a sequence of length 6 and on one of length $T = 1$:
+
+# %%
+for T_check in (6, 1):
+    lp = rn.init_lstm_params(3, 4, rng)
+    lp = {k: v + 0.3 * rng.standard_normal(v.shape) for k, v in lp.items()}   # move off the initialisation
+    xs_l, h0_l, c0_l = rng.standard_normal((T_check, 2, 3)), rng.standard_normal((2, 4)), rng.standard_normal((2, 4))
+    G_l = rng.standard_normal((T_check, 2, 4))                                  # L = Σ_t Σ G_t ⊙ h_t: dhs = G
+    _, lcache = rn.lstm_forward(xs_l, h0_l, c0_l, lp)
+    dl = rn.lstm_backward(G_l, lcache)
+    checks = [rn.check_gradient(lambda v, key=key: float((rn.lstm_forward(xs_l, h0_l, c0_l, {**lp, key: v})[0] * G_l).sum()),
+                                lp[key], dl[key], name=f"T = {T_check}, {key}") for key in lp]
+    checks.append(rn.check_gradient(lambda v: float((rn.lstm_forward(xs_l, v, c0_l, lp)[0] * G_l).sum()), h0_l, dl["h0"],
+                                    name=f"T = {T_check}, h0"))
+    checks.append(rn.check_gradient(lambda v: float((rn.lstm_forward(xs_l, h0_l, v, lp)[0] * G_l).sum()), c0_l, dl["c0"],
+                                    name=f"T = {T_check}, c0"))
+    for check in checks:
+        assert check.ok, check
+    print(f"T = {T_check}: all {len(checks)} gradients (12 parameters, h0, c0): "
+          f"relative error {rn.below(max(c.rel_error for c in checks), 1e-7)}")
+
+# %% [markdown]
+# **The constant error carousel.** Along the cell, (7.23) gives $\partial c_t/\partial c_{t-1} = \operatorname{diag}(f_t)$
+# — no weight matrix, no $\tanh'$. The part of the gradient that travels on the cell from step $t$ back to $k$ is
+#
+# $$\Big(\frac{\partial c_t}{\partial c_k}\Big)_{\text{cell path}} = \prod_{j=k+1}^{t} \operatorname{diag}(f_j). \tag{7.29}$$
+#
+# It is *all* of $\partial c_t/\partial c_k$ when the gates do not see $h$ (recurrent gate weights 0, as in
+# the constant-error argument of Hochreiter and Schmidhuber), and otherwise the path beside the others in the full
+# Jacobian of the state $s_t = [h_t, c_t]$ (`rn.lstm_step_jacobians`). Check (7.29) by finite differences of
+# $c_{12}$ with respect to $c_k$, with $W_{h\cdot} = 0$:
+
+# %%
+lp0 = {k: (0.0 * v if k.startswith("W_h") else v) for k, v in rn.init_lstm_params(2, 4, rng).items()}
+xs_c = rng.uniform(0, 1, (12, 1, 2))
+hs_c, ccache = rn.lstm_forward(xs_c, None, None, lp0)
+carousel = rn.carousel_product(ccache)[:, 0]                                   # (13, H): Π f_j for each k
+worst = 0.0
+for k in range(12):
+    h_k = hs_c[k - 1] if k else np.zeros((1, 4))
+    c_k = ccache.cs[k - 1, 0] if k else np.zeros(4)
+    D_num = np.stack([rn.numerical_gradient(lambda c: rn.lstm_forward(xs_c[k:], h_k, c[None], lp0)[1].cs[-1, 0, i], c_k)
+                      for i in range(4)])                                       # (H, H) = ∂c_12/∂c_k
+    worst = max(worst, rn.relative_error(D_num, np.diag(carousel[k])))
+print(f"∂c_12/∂c_k = Π f_j (7.29) for k = 0 … 11: relative error {rn.below(worst, 1e-7)}")
+
+# %% [markdown]
+# **The forget-gate bias.** At initialisation the gates' pre-activations are near their biases, so
+# $f_j \approx \sigma(b_f)$ and the carousel over a lag $n$ is about
+#
+# $$\prod_{j} f_j \approx \sigma(b_f)^{\,n}. \tag{7.30}$$
+#
+# With $b_f = 0$ that is $2^{-n}$ — as bad as a vanishing tanh RNN. Gers et al. (2000) and Jozefowicz,
+# Zaremba and Sutskever (2015) start the forget gate *open* with $b_f = 1$ or more (`init_lstm_params`
+# uses 1): $\sigma(1)^{60} \approx 7\times10^{-9}$, $\sigma(3)^{60} \approx 0.05$. Measured on an adding
+# sequence of length 60, full state Jacobian (lesson 6's norm) beside the carousel:
+
+# %%
+xs_f, _ = rn.adding_problem(1, 60, np.random.default_rng(73))
+for bf in (0.0, 1.0, 3.0):
+    pf = rn.init_lstm_params(2, HIDDEN, np.random.default_rng(75), forget_bias=bf)
+    _, fcache = rn.lstm_forward(xs_f, None, None, pf)
+    carry = rn.carousel_product(fcache)[0, 0]                                  # (H,): lag 60
+    full = rn.lstm_jacobian_norms(fcache)                                      # (61,)
+    rate = np.exp(np.mean(np.log(carry)) / 60)                                 # geometric mean of f
+    print(f"b_f = {bf:.0f}: mean forget gate ≈ {rate:.2f} (σ(b_f) = {1 / (1 + np.exp(-bf)):.2f}); "
+          f"carousel at lag 60 ≈ 10^{np.log10(carry).mean():.1f}; ‖∂s_60/∂s_0‖ = 10^{np.log10(full[0]):.1f}")
+    assert abs(rate - 1 / (1 + np.exp(-bf))) < 0.05                             # (7.30)
+    assert (full[0] > 1e-2) == (bf == 3.0)
+
+# %% [markdown]
+# The geometric mean of the forget gate sits near $\sigma(b_f)$, as (7.30) says (the inputs move it a little).
+# The full Jacobian of the state is larger than the carousel alone — the paths through $h$ and the gates add
+# to it — but it follows the same order: with $b_f = 0$ the gradient from 60 steps back is gone at
+# initialisation; with $b_f = 3$ it arrives undiminished. Unlike the GRU's update gate, which must *learn*
+# to stay near 1, the LSTM can start with its carousel open.
+#
+# ## 9. All remedies on the same task and budget
+#
+# Five models on the adding problem at every lag, each with the same data stream, Adam (learning rate
 # `LR`), norm clipping at 1, `STEPS` steps of batch 32, and a test batch of 500 fresh sequences:
-# the plain tanh RNN (already trained in section 3), tanh with orthogonal $W_{hh}$, the IRNN, and the GRU.
+# the plain tanh RNN (already trained in section 3), tanh with orthogonal $W_{hh}$, the IRNN, the GRU (its
+# lag-60 run is section 7's) and the LSTM (forget-gate bias 1).
 # Success is $1 - \text{test MSE}/\tfrac16$: 0 is the baseline, 1 is perfect.
 
 # %%
+# NBVAL_IGNORE_OUTPUT
+# Why: runs that are still learning end at MSEs that move with round-off (section 3)
 runs = list(tanh_runs)
-for model in ("orthogonal", "irnn", "gru"):
+for model in ("orthogonal", "irnn", "gru", "lstm"):
     for lag in LAGS:
-        runs.append(rn.run_task(model, "adding", lag, hidden=HIDDEN, n_steps=STEPS, lr=LR, progress=False))
+        same_as_section_7 = model == "gru" and lag == gru_run.lag      # identical settings: reuse, don't retrain
+        runs.append(gru_run if same_as_section_7 else
+                    rn.run_task(model, "adding", lag, hidden=HIDDEN, n_steps=STEPS, lr=LR, progress=False))
 print(f"{'model':>10s} {'lag':>4s} {'test MSE':>9s} {'baseline':>9s} {'success':>8s}")
 for run in runs:
     print(f"{run.model:>10s} {run.lag:4d} {run.test_loss:9.4f} {run.baseline:9.4f} {run.success:+8.2f}")
+
+# %% [markdown]
+# The table's verdict, which does not depend on round-off: at which lags each model gets below a quarter of
+# the baseline MSE.
+
+# %%
+solved = {m: [r.lag for r in runs if r.model == m and r.test_loss < 0.25 * r.baseline]
+          for m in dict.fromkeys(r.model for r in runs)}
+for m, lags in solved.items():
+    print(f"{m:>10s}: below a quarter of the baseline at lags {lags}")
+if not FULL:
+    assert solved == {"tanh": [10], "orthogonal": [10], "irnn": [], "gru": list(LAGS), "lstm": list(LAGS)}
 
 # %%
 fig, ax = plt.subplots(figsize=(6.4, 3.6), layout="constrained")
@@ -451,7 +670,7 @@ plt.show()
 by = {(r.model, r.lag): r for r in runs}
 stuck = [lag for lag in LAGS if by["tanh", lag].success < 0.1]
 for lag in stuck or [LAGS[-1]]:
-    best = max((by[m, lag] for m in ("orthogonal", "irnn", "gru")), key=lambda r: r.success)
+    best = max((by[m, lag] for m in ("orthogonal", "irnn", "gru", "lstm")), key=lambda r: r.success)
     print(f"lag {lag}: tanh MSE {by['tanh', lag].test_loss:.4f} (baseline {rn.ADDING_BASELINE_MSE:.4f}); "
           f"best remedy {best.model} MSE {best.test_loss:.4f}")
     assert best.test_loss < 0.5 * min(rn.ADDING_BASELINE_MSE, by["tanh", lag].test_loss)
@@ -461,14 +680,15 @@ else:
     print(f"✓ the tanh RNN learned every lag with this budget; at lag {LAGS[-1]} a remedy halves its MSE")
 
 # %% [markdown]
-# What these runs show, in the small setting (H = 16, 400 steps, Adam 0.01; the numbers are the table's
-# above when `FULL = False`):
+# What these runs show, in the small setting (H = 16, 400 steps, Adam 0.01; asserted by the verdict cell
+# when `FULL = False`):
 #
-# * the **tanh RNN** learns lag 10 (MSE 0.017) and stays at the baseline from lag 30 on;
-# * **orthogonal initialisation** helps at lag 10 (0.015) but not at 30 or 60 within 400 steps;
+# * the **tanh RNN** learns lag 10 and stays at the baseline from lag 30 on;
+# * **orthogonal initialisation** learns lag 10 too, but not 30 or 60 within 400 steps;
 # * the **IRNN** does not get off the baseline within 400 steps at any lag: identity initialisation needs
 #   small steps and many of them (Le et al. trained for about $10^6$ examples);
-# * the **GRU** solves every lag (MSE about 0.001 at lag 30, 0.002 at lag 60).
+# * the **GRU** solves every lag, with an MSE around a hundredth of the baseline or less;
+# * the **LSTM** solves every lag too: its carousel starts open (forget-gate bias 1) and training keeps it so.
 #
 # With `FULL = True` (H = 32, 3000 steps, Adam 0.003; run once while writing this lesson, 14 minutes on
 # two busy cores) every model improves, and the order stays the same. The plain tanh RNN now learns
@@ -477,21 +697,31 @@ else:
 # 0.001 at every lag up to 100. So the small setting's "fails" means "fails to learn within the budget",
 # and the budget a plain or well-initialised RNN needs grows with the lag; the gate's does not (visibly).
 #
-# **The copy task.** A harder test of memory: ten symbols must survive the lag exactly. Tanh and GRU at
-# lag 10, against the memoryless baseline (7.2):
+# **The copy task.** A harder test of memory: ten symbols must survive the lag exactly. Tanh, GRU and LSTM
+# at lag 10, against the memoryless baseline (7.2):
 
 # %%
-copy_runs = [rn.run_task(m, "copy", 10, hidden=32, n_steps=COPY_STEPS, lr=LR, progress=False) for m in ("tanh", "gru")]
+# NBVAL_IGNORE_OUTPUT
+# Why: the LSTM's run is still moving near the baseline and its last digits depend on round-off (section 3)
+copy_runs = [rn.run_task(m, "copy", 10, hidden=32, n_steps=COPY_STEPS, lr=LR, progress=False)
+             for m in ("tanh", "gru", "lstm")]
 for run in copy_runs:
     print(f"{run.model:>5s}, copy lag 10: test cross-entropy {run.test_loss:.4f} per step, "
           f"memoryless baseline 10 ln 8 / 30 = {run.baseline:.4f}")
 
+# %%
+near = [r.model for r in copy_runs if abs(r.test_loss / r.baseline - 1) < 0.05]
+below = [r.model for r in copy_runs if r.test_loss < 0.95 * r.baseline]
+print(f"copy, lag 10: within 5 % of the memoryless baseline: {near}; more than 5 % below it: {below}")
+if not FULL:
+    assert near == ["tanh", "lstm"] and below == ["gru"]
+
 # %% [markdown]
 # Within 400 steps the tanh RNN learns the layout (blanks first, symbols later) and sits at the memoryless
-# baseline; the GRU has started to go below it. The copy task takes thousands of steps for any of these
-# models — a good `FULL` experiment.
+# baseline; the GRU has started to go below it; the LSTM, at this budget, has not yet. The copy task takes
+# thousands of steps for any of these models — a good `FULL` experiment.
 #
-# ## 9. Keep what you trained: checkpoints without pickle
+# ## 10. Keep what you trained: checkpoints without pickle
 #
 # `rn.save_checkpoint` writes the parameter arrays and a JSON string of metadata with `numpy.savez`;
 # `rn.load_checkpoint` reads them with `allow_pickle=False`, so loading a file cannot run code.
@@ -560,12 +790,28 @@ def copy_base(lag, n_symbols, length):
 exercises.check_copy_baseline(copy_base)
 
 # %% [markdown]
+# **7.4 The carousel, one step back.** Write `carry(dh, dc_next, o, c, f)` returning $\delta^c_{t-1}$: first
+# collect the gradient at $c_t$ (7.25) — what comes along the cell from step $t+1$ (`dc_next`) plus what
+# $h_t = o_t \odot \tanh(c_t)$ sends in from `dh` — then take it one step back along (7.28). The naive attempt
+# only carries `dc_next`.
+
+# %%
+def carry(dh, dc_next, o, c, f):
+    return dc_next * f  # naive: forgot that h_t also depends on c_t
+
+
+exercises.check_cell_carry(carry)
+
+# %% [markdown]
 # ## Summary
 #
 # * The trivial baselines are exact: MSE $1/6$ for the adding problem (7.1), $10\ln 8/(T+20)$ nats per step
 #   for the copy task (7.2). Every result above is printed next to its baseline.
+# * Measured during training (7.31)–(7.32): when the tanh RNN fails at lag 30, its total gradient does not
+#   vanish; the part from the first marker is more than a hundred times smaller and swamped by short-range
+#   terms. SGD and Adam fail alike: Adam's per-entry rescaling is not a cure.
 # * **Clipping** (7.6)–(7.7) treats the exploding half only. Norm clipping keeps the direction and turned a
-#   diverging run into a stable one — at the baseline. Element-wise clipping turns the direction.
+#   diverging run into a stable one — near the baseline, not below it. Element-wise clipping turns the direction.
 # * **Truncation** bounds the decay product to $\tau$ factors and the cost to $O(\tau)$; the German note's
 #   one-step gradient is $\tau = 1$ and far from the true gradient. It cannot learn lags beyond $\tau$.
 # * **Initialisation** (orthogonal, IRNN) starts the decay product near norm 1 and keeps it there only
@@ -574,5 +820,9 @@ exercises.check_copy_baseline(copy_base)
 #   (7.14). The GRU's hand-derived backward (7.15)–(7.18) agrees with finite differences to better than
 #   $10^{-7}$. In the small setting it solved the adding problem at every lag tried (MSE ≤ 0.003), where
 #   the tanh RNN stayed at the baseline from lag 30 on.
+# * The **LSTM**'s cell carries the gradient along the carousel $\prod f_j$ (7.29), with no weight matrix and
+#   no $\tanh'$ in it; a forget-gate bias opens it at initialisation (7.30). Its hand-derived backward
+#   (7.25)–(7.28) agrees with finite differences for every parameter, $T = 1$ included, and it solved the
+#   adding problem at every lag tried, like the GRU.
 # * `rn.fit` (SGD, Adam, both clippings, progress bar, `History`) and the checkpoints are what lessons 8–9
 #   train their language models with.

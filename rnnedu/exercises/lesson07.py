@@ -1,4 +1,5 @@
-"""Exercise checkers for lesson 7 (clipping by global norm, the update-gate gradient, the copy baseline)."""
+"""Exercise checkers for lesson 7 (clipping by global norm, the update-gate gradient, the copy baseline,
+the LSTM cell's carousel)."""
 
 from __future__ import annotations
 
@@ -99,3 +100,32 @@ def check_copy_baseline(fn: Callable) -> Feedback:
         if not np.isclose(got, want, rtol=1e-9):
             return Feedback(name, False, f"for lag {lag}, {k} symbols, length {n} expected {want:.4f} nats per step.")
     return Feedback(name, True, "length · ln(n_symbols) / (lag + 2·length): 10 ln 8 / (T + 20) by default.")
+
+
+def check_cell_carry(fn: Callable) -> Feedback:
+    """Exercise 7.4: ``fn(dh, dc_next, o, c, f)`` returns ``δ^c_{t−1}``, the gradient the LSTM's cell passes
+    back one step: ``δ^c_t = dc_next + dh ⊙ o ⊙ (1 − tanh² c_t)`` (eq. (7.25)), then ``δ^c_{t−1} = δ^c_t ⊙ f_t``
+    (eq. (7.28), the carousel). ``dh = δ^h_t``, ``dc_next`` the part arriving from step t+1, ``c = c_t``."""
+    name = "Exercise 7.4 (the carousel, one step back)"
+    rng = np.random.default_rng(74)
+    dh, dc_next, c = rng.normal(size=(3, 4)), rng.normal(size=(3, 4)), 1.5 * rng.normal(size=(3, 4))
+    o, f = 1 / (1 + np.exp(-rng.normal(size=(3, 4)))), 1 / (1 + np.exp(-rng.normal(size=(3, 4))))
+    dc_t = dc_next + dh * o * (1 - np.tanh(c) ** 2)
+    want = dc_t * f
+    out, err = try_call(name, fn, dh.copy(), dc_next.copy(), o.copy(), c.copy(), f.copy())
+    if err:
+        return err
+    out = np.asarray(out, dtype=float)
+    if out.shape != want.shape:
+        return Feedback(name, False, f"δ^c_(t−1) has the shape of c, {want.shape}; got {out.shape}.")
+    if _close(out, dc_next * f):
+        return Feedback(name, False, "you only carried dc_next along the cell: h_t = o ⊙ tanh(c_t) also sends δ^h_t into c_t. Add dh ⊙ o ⊙ (1 − tanh² c_t) before multiplying by f.")
+    if _close(out, dc_t):
+        return Feedback(name, False, "that is δ^c_t, the gradient AT c_t. One step back, c_t = f_t ⊙ c_(t−1) + …, so multiply by f_t.")
+    if _close(out, (dc_next + dh * o * (1 - c ** 2)) * f):
+        return Feedback(name, False, "the derivative of tanh(c) is 1 − tanh²(c), not 1 − c²: c is the cell, not tanh of it.")
+    if _close(out, (dc_next + dh * (1 - np.tanh(c) ** 2)) * f):
+        return Feedback(name, False, "the output gate multiplies tanh(c_t): ∂h_t/∂c_t = o_t ⊙ (1 − tanh² c_t). You dropped o.")
+    if not _close(out, want):
+        return Feedback(name, False, "expected (dc_next + dh ⊙ o ⊙ (1 − tanh² c)) ⊙ f; check it with numerical_gradient on a tiny example.")
+    return Feedback(name, True, "(dc_next + dh ⊙ o ⊙ (1 − tanh² c_t)) ⊙ f_t: along the cell the only factor is the forget gate.")
