@@ -315,13 +315,14 @@ def model_loss_and_grads(params: dict, batch, *, model: str, task: str, truncate
 
     Adding: ``last_step_mse`` on ``h_T`` (eq. (7.3)) with ``dhs`` zero except at the last step.
     Copy: ``sequence_cross_entropy`` at every step. Either way BPTT is the cell's own backward
-    (``rnn_backward``, optionally truncated to ``truncate`` steps, or ``gru_backward``).
+    (``rnn_backward``, optionally truncated to ``truncate`` steps, ``gru_backward`` or ``lstm_backward``).
     ``h0 = 0``. Returns ``(loss, grads)`` with every key of ``params`` (plus ``"h0"``).
     """
     cell, _ = _check_model(model)
     if task not in ("adding", "copy"):
         raise ValueError(f"unknown task {task!r}; choose 'adding' or 'copy'")
-    need = (*(GRU_KEYS if cell == "gru" else ("W_xh", "W_hh", "b_h")), "W_hy", "b_y")
+    cell_keys = {"gru": GRU_KEYS, "lstm": LSTM_KEYS}.get(cell, ("W_xh", "W_hh", "b_h"))
+    need = (*cell_keys, "W_hy", "b_y")
     if not isinstance(params, dict):
         raise ValueError(f"params must be a dict with keys {', '.join(need)}, got {type(params).__name__}")
     missing = [k for k in need if k not in params]

@@ -15,13 +15,17 @@ _seen: set[str] = set()
 
 def display_new_canvases() -> int:
     """Display, as one PNG each, the ipympl figures created since the last call; return how many."""
+    import sys
+
+    backend = sys.modules.get("ipympl.backend_nbagg")
+    if backend is None:
+        # No live figure was made yet. Do not import ipympl here: importing it switches pyplot's
+        # backend, and every later plt.show() of the lesson would become a live canvas too.
+        return 0
     import ipywidgets
     from IPython.display import Image, display
 
-    try:
-        from ipympl.backend_nbagg import Canvas
-    except ImportError:  # no ipympl: nothing live to picture
-        return 0
+    Canvas = backend.Canvas
     new = [w for mid, w in list(ipywidgets.Widget.widgets.items())
            if isinstance(w, Canvas) and mid not in _seen]
     for canvas in new:
