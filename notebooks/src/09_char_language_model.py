@@ -60,7 +60,8 @@ STUDY_STEPS = 1500 if FULL else 300  # per run of the truncation study (section 
 # ## 1. The corpus: Python's language reference
 #
 # Nothing is downloaded. The text is Python's language reference — what `help("for")` prints — read
-# offline; `help(rn.load_corpus)` says where the copy comes from. `rn.load_corpus()` applies d2l's
+# offline from a copy that ships inside the package (`rnnedu/corpus/`, so every machine and every
+# Python version reads the same text); `help(rn.load_corpus)` says where it comes from. `rn.load_corpus()` applies d2l's
 # preprocessing: lower case, every run of non-letters becomes one space. That
 # leaves 26 letters and the space — with the unknown character, the note's vocabulary of **28**.
 # `rn.load_corpus("my_book.txt")` reads your own UTF-8 text file instead (`letters_only=False` keeps
@@ -375,6 +376,7 @@ exercises.check_streams(my_streams)
 # transpose that batch-first labels need, and time-major labels do not. The model's perplexity fell
 # from 28 to the value printed in section 4 — far below the vocabulary size.
 #
-# This is the end of the series: from the softmax derivative (lesson 1) through the delta rule,
-# ordered derivatives, the forward pass, BPTT, vanishing gradients and training, to a model that
-# writes.
+# From the softmax derivative (lesson 1) through the delta rule, ordered derivatives, the forward
+# pass, BPTT, vanishing gradients and training, to a model that writes. One step remains, and it is
+# yours: in [lesson 10](10_capstone_min_char_rnn.ipynb) you write this model's loss function, BPTT,
+# clipping and optimiser yourself, and checkers tell you where your code goes wrong.
