@@ -49,34 +49,10 @@ import rnnedu as rn  # noqa: E402
 
 
 def min_char_rnn_loss(inputs, targets, hprev, Wxh, Whh, Why, bh, by):
-    """min-char-rnn's ``lossFun``: column vectors (Wxh (H, V), Whh (H, H), Why (V, H)), one sequence,
-    summed loss, weight gradients accumulated inside the backward loop."""
-    xs, hs, ps = {}, {}, {}
-    hs[-1] = np.copy(hprev)
-    loss = 0.0
-    V = Wxh.shape[1]
-    for t in range(len(inputs)):
-        xs[t] = np.zeros((V, 1))
-        xs[t][inputs[t]] = 1
-        hs[t] = np.tanh(Wxh @ xs[t] + Whh @ hs[t - 1] + bh)
-        ys = Why @ hs[t] + by
-        ps[t] = np.exp(ys - ys.max()) / np.sum(np.exp(ys - ys.max()))
-        loss += -np.log(ps[t][targets[t], 0])
-    dWxh, dWhh, dWhy = np.zeros_like(Wxh), np.zeros_like(Whh), np.zeros_like(Why)
-    dbh, dby = np.zeros_like(bh), np.zeros_like(by)
-    dhnext = np.zeros_like(hs[0])
-    for t in reversed(range(len(inputs))):
-        dy = np.copy(ps[t])
-        dy[targets[t]] -= 1
-        dWhy += dy @ hs[t].T
-        dby += dy
-        dh = Why.T @ dy + dhnext
-        dhraw = (1 - hs[t] * hs[t]) * dh
-        dbh += dhraw
-        dWxh += dhraw @ xs[t].T
-        dWhh += dhraw @ hs[t - 1].T
-        dhnext = Whh.T @ dhraw
-    return loss, (dWxh, dWhh, dWhy, dbh, dby), hs[len(inputs) - 1]
+    """min-char-rnn's ``lossFun`` (lesson 10 keeps it line for line: ``rn.min_char_rnn_lossfun``):
+    column vectors, one sequence, summed loss, weight gradients accumulated inside the backward loop."""
+    loss, *grads, h_last = rn.min_char_rnn_lossfun(inputs, targets, hprev, Wxh, Whh, Why, bh, by)
+    return loss, tuple(grads), h_last
 
 
 def check_min_char_rnn(V, H):
