@@ -68,7 +68,8 @@ def test_blitted_update_equals_a_full_redraw(build):
     np.testing.assert_array_equal(blitted, np.asarray(canvas.buffer_rgba()))
 
 
-def test_decay_explorer_blits_the_decay_panel_and_redraws_fully_for_a_new_phase_diagram():
+def test_decay_explorer_blits_and_redraws_fully_only_when_its_limits_step(tmp_path, monkeypatch):
+    monkeypatch.setenv("RNNEDU_CACHE_DIR", str(tmp_path))
     from rnnedu.widgets.decay import decay_explorer
 
     ex = decay_explorer(scale=1.0, T=200, H=16, activation="tanh", init="gaussian")
@@ -76,12 +77,18 @@ def test_decay_explorer_blits_the_decay_panel_and_redraws_fully_for_a_new_phase_
     canvas.draw()
     full_draws = []
     canvas.mpl_connect("draw_event", full_draws.append)
-    ex.update(1.6, 120, 16, "tanh", "gaussian")  # scale and length: limits change, phase diagram does not
+    ex.update(1.05, 201, 16, "tanh", "gaussian")  # a small move: stepped limits stay, the lines are blitted
     assert full_draws == []
     blitted = np.asarray(canvas.buffer_rgba()).copy()
     canvas.draw()
     np.testing.assert_array_equal(blitted, np.asarray(canvas.buffer_rgba()))
-    idle = []
-    canvas.draw_idle = lambda: idle.append(1)
-    ex.update(1.6, 120, 16, "relu", "gaussian")  # another activation: a new phase diagram, full redraw
-    assert idle == [1]
+    ex.phase("gaussian", "relu", 16)
+    full_draws.clear()
+    ex.update(1.05, 201, 16, "relu", "gaussian")  # another activation: a new diagram, blitted too
+    if ex._limits == ((0.0, 250.0), ex.ax_decay.get_ylim()) and not full_draws:
+        blitted = np.asarray(canvas.buffer_rgba()).copy()
+        canvas.draw()
+        np.testing.assert_array_equal(blitted, np.asarray(canvas.buffer_rgba()))
+    full_draws.clear()
+    ex.update(3.5, 900, 16, "relu", "gaussian")  # far away: the limits step, a full redraw at once
+    assert len(full_draws) == 1

@@ -10,6 +10,8 @@ from typing import Sequence
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
+from rnnedu.plotting import style
+
 
 def plot_confusion(ax, cm, labels: Sequence[str], *, normalize: bool = True, **imshow_kw):
     """Heatmap of a confusion matrix ``cm (K, K)`` (rows: true class, columns: predicted). With
@@ -17,7 +19,7 @@ def plot_confusion(ax, cm, labels: Sequence[str], *, normalize: bool = True, **i
     cm = np.asarray(cm, dtype=float)
     if normalize:
         cm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    image = ax.imshow(cm, cmap=imshow_kw.pop("cmap", "Blues"), vmin=0, vmax=1 if normalize else None, **imshow_kw)
+    image = ax.imshow(cm, cmap=imshow_kw.pop("cmap", style.CIVIDIS), vmin=0, vmax=1 if normalize else None, **imshow_kw)
     ticks = np.arange(len(labels))
     ax.set_xticks(ticks, labels, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(ticks, labels, fontsize=8)

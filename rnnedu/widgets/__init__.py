@@ -16,6 +16,7 @@ Rules every builder here follows (tests/test_widgets.py exercises them without a
 
 from __future__ import annotations
 
+import os
 import sys
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -43,6 +44,31 @@ def _ipympl():
         else:
             dict.__setitem__(matplotlib.rcParams, "backend", saved)
     return Canvas, FigureManager
+
+
+def cache_dir() -> "os.PathLike":
+    """The folder where widgets keep what they computed once (lesson 6's phase diagrams):
+    ``$RNNEDU_CACHE_DIR``, else ``$XDG_CACHE_HOME/rnnedu``, else ``~/.cache/rnnedu``. Not created here."""
+    from pathlib import Path
+
+    if os.environ.get("RNNEDU_CACHE_DIR"):
+        return Path(os.environ["RNNEDU_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "rnnedu"
+
+
+_NICE = np.array([1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0])
+
+
+def nice_limit(x: float, *, minimum: float = 1.0) -> float:
+    """The smallest number ``n · 10^k`` (n in 1, 1.5, 2, 2.5, 3, 4, 5, 6, 8) that is ``≥ max(x, minimum)``:
+    axis limits that stay put while a slider moves a little, so the axes need no redraw."""
+    x = max(float(x), float(minimum))
+    k = np.floor(np.log10(x))
+    for n in (_NICE * 10.0 ** k).tolist() + [10.0 ** (k + 1)]:
+        if n >= x * (1 - 1e-12):
+            return float(n)
+    return float(10.0 ** (k + 1))
 
 
 def live_figure(figsize=(6.4, 3.2), **subplots_kw):
@@ -97,13 +123,21 @@ class Blit:
         self._draw_artists()
 
     def _draw_artists(self) -> None:
-        for artist in self.artists:
+        # in z-order, as a full draw would (stable: equal z-orders keep the list's order)
+        for artist in sorted(self.artists, key=lambda a: a.get_zorder()):
             self.fig.draw_artist(artist)
 
-    def update(self) -> None:
-        """Show the artists' new data: blit if a background exists, else ask for a full draw."""
+    def update(self, full: bool = False) -> None:
+        """Show the artists' new data: blit if a background exists, else ask for a full draw.
+
+        ``full=True`` (axis limits or other background changed): draw the whole figure now, in the
+        kernel, which also saves the new background — one round trip to the browser fewer than
+        ``draw_idle`` (the front end would otherwise ask for the draw first)."""
         if self.background is None:
             self.canvas.draw_idle()
+            return
+        if full:
+            self.canvas.draw()
             return
         self.canvas.restore_region(self.background)
         self._draw_artists()

@@ -12,6 +12,7 @@ import numpy as np
 
 from rnnedu.activations import ACTIVATIONS
 from rnnedu.gradcheck import relative_error
+from rnnedu.plotting import style
 from rnnedu.plotting.bptt import (
     contribution_image,
     plot_contributions,
@@ -19,7 +20,7 @@ from rnnedu.plotting.bptt import (
     plot_unit_traces,
 )
 from rnnedu.rnn import bptt_contributions, bptt_trace, rnn_forward, truncation_mask
-from rnnedu.widgets import Blit, live_figure, make_stepper
+from rnnedu.widgets import Blit, live_figure, make_stepper, nice_limit
 
 
 def _orthogonal(rng, n: int) -> np.ndarray:
@@ -44,17 +45,26 @@ class ForwardExplorer:
         self.h0 = np.zeros((1, H))
         self.fig, self.ax = live_figure(figsize=(6.4, 3.0))
         self.lines = plot_unit_traces(self.ax, np.zeros((T, H)), lw=1.4)
+        for i, line in enumerate(self.lines):
+            line.set_label(f"unit {i + 1}")
+        self.ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False,
+                       handlelength=2.2)
         self.ax.set_xlim(1, T)
+        self._ylim = None
         self.rho = W.FloatSlider(value=0.9, min=0.0, max=1.6, step=0.05, description="ρ (W_hh)",
                                  continuous_update=True, readout_format=".2f")
         self.scale = W.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1, description="input ×",
                                    continuous_update=True, readout_format=".1f")
         self.activation = W.Dropdown(options=list(ACTIVATIONS), value="tanh", description="φ")
         self.readout = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(width="650px"))
         for c in (self.rho, self.scale, self.activation):
             c.observe(self._on_change, names="value")
         controls = W.VBox([self.rho, self.scale, self.activation, self.readout], layout=W.Layout(width="320px"))
-        self.widget = W.HBox([controls, self.fig.canvas])
+        self.widget = W.HBox([controls, W.VBox([self.fig.canvas, self.summary])])
+        # The lines and the title move; the axes only when the stepped y-limit changes (nice_limit):
+        # blit them over a saved background instead of a full draw (~3× less work per press).
+        self.blit = Blit(self.fig, [*self.lines, self.ax.title])
         self.update(self.rho.value, self.scale.value, self.activation.value)
 
     def _on_change(self, _change=None) -> None:
@@ -66,13 +76,22 @@ class ForwardExplorer:
                          activation)[:, 0, :]  # (T, H)
         for line, unit in zip(self.lines, hs.T):
             line.set_ydata(unit)
-        lim = max(float(np.abs(hs).max()), 1e-3) * 1.1
-        self.ax.set_ylim(-lim if activation not in ("sigmoid", "relu") else -0.05 * lim, lim)
+        lim = nice_limit(max(float(np.abs(hs).max()), 1e-3) * 1.05, minimum=1e-3)
+        ylim = (-lim if activation not in ("sigmoid", "relu") else -0.05 * lim, lim)
         self.ax.set_title(rf"$h_t = \mathrm{{{activation}}}(x_t W_{{xh}} + h_{{t-1}} W_{{hh}})$, $\rho = {rho:.2f}$")
         norms = np.linalg.norm(hs, axis=1)
+        biggest = float(np.abs(hs).max())
         self.readout.value = (f"‖h_1‖ = {norms[0]:.3f}, ‖h_T‖ = {norms[-1]:.3g}<br>"
-                              f"largest |h| = {float(np.abs(hs).max()):.3g}")
-        self.fig.canvas.draw_idle()
+                              f"largest |h| = {biggest:.3g}")
+        last = ", ".join(f"{v:+.2f}" for v in hs[-1])
+        self.summary.value = (f"<small>{self.H} lines, one per hidden unit, h_t against the step t = 1 … {self.T} "
+                              f"for φ = {activation}, ρ = {rho:.2f}, input × {input_scale:.1f}: the largest |h_t| is "
+                              f"{biggest:.3g}, ‖h_T‖ = {norms[-1]:.3g}; h_T = ({last}).</small>")
+        full = ylim != self._ylim
+        if full:
+            self.ax.set_ylim(*ylim)
+            self._ylim = ylim
+        self.blit.update(full=full)
         return hs
 
 
@@ -101,7 +120,7 @@ class BPTTStepper:
         self.fig, (self.ax_delta, self.ax_w) = live_figure(figsize=(7.6, 3.0), ncols=2)
         d = self.trace.deltas[:, example, :].T  # (H, T)
         lim = max(float(np.abs(d).max()), 1e-12)
-        self.delta_image = self.ax_delta.imshow(np.ma.masked_all(d.shape), cmap="RdBu_r", vmin=-lim, vmax=lim,
+        self.delta_image = self.ax_delta.imshow(np.ma.masked_all(d.shape), cmap=style.DIVERGING, vmin=-lim, vmax=lim,
                                                 aspect="auto", interpolation="nearest")
         self.ax_delta.set_facecolor("0.93")
         self.ax_delta.set_xticks(np.arange(T), [str(t + 1) for t in range(T)])
@@ -109,7 +128,7 @@ class BPTTStepper:
         self.ax_delta.set_ylabel("hidden unit")
         (self.cursor,) = self.ax_delta.plot([T - 1, T - 1], [-0.5, H - 0.5], color="k", lw=2)
         wlim = max(float(np.abs(self.full_W_hh).max()), 1e-12)
-        self.w_image = self.ax_w.imshow(np.zeros((H, H)), cmap="RdBu_r", vmin=-wlim, vmax=wlim,
+        self.w_image = self.ax_w.imshow(np.zeros((H, H)), cmap=style.DIVERGING, vmin=-wlim, vmax=wlim,
                                         interpolation="nearest")
         self.ax_w.set_title(r"running $dW_{hh} = \sum_{s \geq t} h_{s-1}^\top \delta_s$")
         self.ax_w.set_xticks([])
@@ -180,9 +199,12 @@ class ContributionExplorer:
         self.param = W.ToggleButtons(options=list(self.PARAMS), value="W_hh", description="W",
                                      style={"button_width": "60px"})
         self.readout = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(width="760px"))
         self.tau.observe(self._on_change, names="value")
         self.param.observe(self._on_change, names="value")
-        self.widget = W.VBox([W.HBox([self.tau, self.param]), self.fig.canvas, self.readout])
+        self.widget = W.VBox([W.HBox([self.tau, self.param]), self.fig.canvas, self.readout, self.summary])
+        # τ only masks the image and moves the marker: blit those; a new parameter redraws everything.
+        self.blit = Blit(self.fig, [self.image, self.marker])
         self.update(self.tau.value, "W_hh")
 
     def _on_change(self, _change=None) -> None:
@@ -195,7 +217,8 @@ class ContributionExplorer:
         tau = int(np.clip(tau, 1, self.T))
         norms = self.norms[param]
         self.image.set_data(contribution_image(norms, self.masks[tau - 1]))
-        if param != self._shown_param:  # a new parameter: rescale colours and the error curve once
+        full = param != self._shown_param
+        if full:  # a new parameter: rescale colours and the error curve once
             positive = norms[norms > 0]
             if positive.size:
                 hi = float(positive.max())
@@ -210,7 +233,15 @@ class ContributionExplorer:
         kept = int(self.masks[tau - 1].sum())
         self.readout.value = (f"τ = {tau}: keeps {kept} of {self.T * (self.T + 1) // 2} terms (t, k) with "
                               f"0 ≤ t − k &lt; τ; relative error of d{param}: {err:.2e}")
-        self.fig.canvas.draw_idle()
+        kept_norm = float(np.sqrt((norms[self.masks[tau - 1]] ** 2).sum()))
+        total_norm = float(np.sqrt((norms[np.tril(np.ones_like(norms, dtype=bool))] ** 2).sum()))
+        self.summary.value = (
+            f"<small>Left: heatmap of the norms of the (t, k) terms of d{param}, rows t = 1 … {self.T} (loss step), "
+            f"columns k (step where the weight acts), log colour scale; the {kept} terms with t − k &lt; {tau} are "
+            f"coloured, the rest grey (root of the summed squares kept: {kept_norm:.3g} of {total_norm:.3g}). "
+            f"Right: relative error of BPTT(τ) against full BPTT for τ = 1 … {self.T} on a log axis, "
+            f"marker at τ = {tau}: {err:.2e}.</small>")
+        self.blit.update(full=full)
         return err
 
 

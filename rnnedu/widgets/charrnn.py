@@ -16,6 +16,7 @@ import numpy as np
 
 from rnnedu.charrnn import next_char_distribution, predict_proba, sample, top_k
 from rnnedu.data import Vocab
+from rnnedu.plotting import style
 from rnnedu.plotting.charrnn import plot_char_distribution, plot_class_probabilities
 from rnnedu.widgets import Blit, live_figure
 
@@ -119,7 +120,7 @@ class SamplerBox:
             probs = next_char_distribution(self.params, self.vocab, prefix, temperature)
             text = sample(self.params, self.vocab, prefix, int(n_chars), temperature, np.random.default_rng(self.seed))
         except ValueError as exc:  # e.g. an empty prefix with no space in the vocabulary
-            self.output.value = f"<span style='color:#b35900'>{html.escape(str(exc))}</span>"
+            self.output.value = f"<span style='color:{style.DARK_ORANGE}'>{html.escape(str(exc))}</span>"
             return ""
         for bar, p in zip(self.bars, probs):
             bar.set_height(p)

@@ -8,6 +8,7 @@ unrolled network (``rnnedu.ordered.scalar_rnn_system`` with ``rnnedu.plotting.gr
 
 from __future__ import annotations
 
+import html
 import re
 
 from typing import Mapping
@@ -16,7 +17,7 @@ import ipywidgets as W
 
 from rnnedu.ordered import OrderedStep, OrderedSystem, ordered_derivatives
 from rnnedu.plotting import graph
-from rnnedu.widgets import live_figure, make_stepper
+from rnnedu.widgets import Blit, live_figure, make_stepper
 
 
 def _num(x: float) -> str:
@@ -61,11 +62,13 @@ class OrderedStepper:
                                         labels={n: f"${system[n].tex}$" for n in names}, edge_labels=labels,
                                         values_at=values_at)
         graph.freeze_layout(self.fig, self.ax)
+        self.blit = Blit(self.fig, graph.moving_artists(self.artists))  # a step changes only the graph
         self.formula = W.HTMLMath(layout=W.Layout(min_height="70px"))
-        self.table = W.HTMLMath()
+        self.table = W.HTML()
+        self.summary = W.HTML()
         self.stepper = make_stepper(len(self.trace), self.update, interval_ms=interval_ms,
                                     description="step")
-        self.widget = W.VBox([self.stepper.widget, self.fig.canvas, self.formula, self.table])
+        self.widget = W.VBox([self.stepper.widget, self.fig.canvas, self.summary, self.formula, self.table])
 
     def update(self, step: int) -> OrderedStep:
         """Show trace step ``step`` (0 = the last variable)."""
@@ -79,11 +82,19 @@ class OrderedStepper:
                         + ([(st.name, self.system.target.name)] if st.direct else []),
                         values=shown)
         self.formula.value = f"$${st.latex(self.system)}$$"
-        rows = "".join(f"<tr><td>{_tex_to_html(self.system[s.name].tex)}</td><td>{_num(s.direct)}</td>"
-                       f"<td><b>{_num(s.total)}</b></td></tr>" for s in self.trace[:step + 1])
-        self.table.value = ("<table><tr><th>variable</th><th>partial ∂</th><th>ordered ∂⁺</th></tr>"
-                            f"{rows}</table>")
-        self.fig.canvas.draw_idle()
+        rows = "".join(f"<tr><td>{_tex_to_html(self.system[s.name].tex)}</td><td style='text-align:right'>"
+                       f"{_num(s.direct)}</td><td style='text-align:right'><b>{_num(s.total)}</b></td></tr>"
+                       for s in self.trace[:step + 1])
+        self.table.value = ("<table style='border-collapse:separate;border-spacing:14px 2px'>"
+                            "<tr><th style='text-align:left'>variable</th><th style='text-align:right'>partial ∂</th>"
+                            f"<th style='text-align:right'>ordered ∂⁺</th></tr>{rows}</table>")
+        later = ", ".join(t.later for t in st.terms)
+        self.summary.value = (f"<small>Step {step + 1} of {len(self.trace)}: the ordered derivative of "
+                              f"{html.escape(st.name)} (orange, thick outline) = {_num(st.total)}, from its direct "
+                              f"partial {_num(st.direct)}" + (f" and the later variables {html.escape(later)}" if later else "")
+                              + f"; {len(finished)} variable(s) finished (cyan), the target "
+                              f"{html.escape(self.system.target.name)} in khaki.</small>")
+        self.blit.update()
         return st
 
 
