@@ -48,7 +48,9 @@ def plot_char_distribution(ax, probs, chars: Sequence[str], **bar_kw):
     probs = np.asarray(probs, dtype=float)
     x = np.arange(probs.size)
     bars = ax.bar(x, probs, color=bar_kw.pop("color", "C0"), **bar_kw)
-    ax.set_xticks(x, ["sp" if c == " " else c for c in chars], fontsize=8)  # DejaVu Sans has no ␣ glyph
+    # DejaVu Sans has no ␣ glyph; the vocabulary's unknown-character symbol "\ufffd" reads as a broken
+    # glyph in a tick, so it is labelled "unk"
+    ax.set_xticks(x, ["sp" if c == " " else "unk" if c == "\ufffd" else c for c in chars], fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_ylabel("probability")
     return bars

@@ -44,7 +44,8 @@ def plot_decay(ax, lags, log10_norms, log10_bound=None, log10_radius=None, *, la
     if log10_radius is not None:
         (artists["radius"],) = ax.plot(lags, finite_or_nan(log10_radius), color="0.45", ls=":", lw=1.5,
                                        label=r"$(\rho\gamma)^{T-k}$ (not a bound)")
-    artists["overflow"] = ax.axhline(OVERFLOW_LOG10, color="k", lw=1, ls="-.", label="float64 max ≈ 1.8e308")
+    # no legend entry: the line is usually far outside the axes (the overflow note names it when it matters)
+    artists["overflow"] = ax.axhline(OVERFLOW_LOG10, color="k", lw=1, ls="-.")
     ax.set_xlabel("lag $T-k$")
     ax.set_ylabel(r"$\|\partial h_T / \partial h_k\|_2$")
     power_of_ten_axis(ax.yaxis)

@@ -9,7 +9,7 @@ more than hue. Colour maps: :data:`SEQUENTIAL` (viridis) and :data:`CIVIDIS` for
 :func:`use` puts the palette into matplotlib's ``rcParams`` (prop cycle, default colour map); importing
 :mod:`rnnedu.plotting` calls it, so every lesson plot and every widget figure uses it. Plot helpers and
 widgets name colours only through this module (``style.BLUE``, ``style.color(i)``, ``"C0"``…) or as
-greys; ``tests/test_style.py`` checks that no plotting or widget module hard-codes another colour.
+greys; ``tests/test_widgets_style.py`` checks that no plotting or widget module hard-codes another colour.
 """
 
 from __future__ import annotations

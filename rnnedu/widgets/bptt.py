@@ -135,10 +135,11 @@ class BPTTStepper:
         self.ax_w.set_yticks([])
         self.fig.colorbar(self.w_image, ax=self.ax_w, shrink=0.8)
         self.readout = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(width="760px"))
         # a step changes only these: blit them over the saved background instead of a full redraw
         self.blit = Blit(self.fig, [self.delta_image, self.cursor, self.w_image, self.ax_delta.title])
         self.stepper = make_stepper(T, self.update, description="back", interval_ms=700)
-        self.widget = W.VBox([self.stepper.widget, W.HBox([self.fig.canvas, self.readout])])
+        self.widget = W.VBox([self.stepper.widget, W.HBox([self.fig.canvas, self.readout]), self.summary])
 
     def update(self, i: int) -> dict:
         """Show the state after ``i + 1`` backward steps (``δ_T … δ_t`` with ``t = T − i``, 1-based)."""
@@ -161,6 +162,14 @@ class BPTTStepper:
         self.readout.value = (f"<b>t = {info['t']}</b><br>‖δ_t‖ = {info['delta_norm']:.4f}<br>"
                               f"‖δ_(t+1) W_hhᵀ‖ = {info['future_norm']:.4f}<br>"
                               f"running dW_hh vs full:<br>relative error {info['rel_error']:.2e}")
+        H = self.trace.deltas.shape[2]
+        shown = self.trace.deltas[t, self.example]
+        self.summary.value = (f"<small>Backward step {i + 1} of {self.T}: left, δ_t of example {self.example + 1} "
+                              f"as an image of {H} hidden units × {self.T} steps (blue negative, red positive), filled in "
+                              f"for t = {t + 1} … {self.T}; δ_{t + 1} = ("
+                              + ", ".join(f"{v:+.3f}" for v in shown)
+                              + f"). Right: the running dW_hh ({H} × {H}), relative error to the full gradient "
+                              f"{info['rel_error']:.2e}.</small>")
         self.blit.update()
         return info
 

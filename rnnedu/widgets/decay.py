@@ -123,7 +123,7 @@ class DecayExplorer:
                                         continuous_update=False)
         self.activation = W.Dropdown(options=list(ACTIVATIONS), value=activation, description="φ")
         self.init = W.ToggleButtons(options=list(INITIALISATIONS), value=init, description="W_hh",
-                                    style={"button_width": "82px"})
+                                    style={"button_width": "92px"})  # "orthogonal" whole
         self.readout = W.HTML(layout=W.Layout(min_height="7.5em"))
         self.summary = W.HTML(layout=W.Layout(width="880px"))
         for control in (self.scale, self.length, self.hidden, self.activation, self.init):
@@ -131,7 +131,7 @@ class DecayExplorer:
         # Controls above the figure, in two columns: side by side they squeezed the sliders to nothing
         # in a notebook column narrower than the figure.
         controls = W.HBox([W.VBox([self.scale, self.length, self.hidden, self.activation]),
-                           W.VBox([self.init, self.readout], layout=W.Layout(width="440px"))])
+                           W.VBox([self.init, self.readout], layout=W.Layout(width="480px"))])
         self.widget = W.VBox([controls, self.fig.canvas, self.summary])
         self.profile = self.update(scale, T, H, activation, init)
         # Lay the figure out once, then freeze it: the constrained-layout solver would otherwise run on

@@ -70,8 +70,9 @@ class ClippingExplorer:
                                        readout_format=".3g", continuous_update=True,
                                        layout=W.Layout(width="420px"))
         self.readout = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(width="720px"))
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
-        self.widget = W.VBox([W.HBox([self.slider, self.readout]), self.fig.canvas])
+        self.widget = W.VBox([W.HBox([self.slider, self.readout]), self.fig.canvas, self.summary])
         self.blit = Blit(self.fig, [self.pts_norm, self.pts_value, self.marker])  # fixed axes: blit these
         self.update(self.slider.value)
 
@@ -96,6 +97,12 @@ class ClippingExplorer:
                               f"<span style='color:{style.ORANGE}'>■ element-wise (7.7)</span><br>"
                               f"‖g‖ = {self.norm:.3g} · entries cut element-wise: {out['fraction_cut']:.0%}<br>"
                               f"cos by norm = {out['cos_norm']:.3f}, cos element-wise = {out['cos_value']:.3f}")
+        self.summary.value = (f"<small>Left: each of the {self.raw.size} gradient entries, clipped against raw, at "
+                              f"c = {c:.3g}: by global norm (blue circles) every entry is scaled by "
+                              f"{min(1.0, c / self.norm):.3g} (‖g‖ = {self.norm:.3g}); element-wise (orange squares) "
+                              f"{out['fraction_cut']:.0%} of the entries are cut to ±c. Right: cosine between clipped and "
+                              f"raw gradient against c (log axis): 1 by norm, {out['cos_value']:.3f} element-wise at this c."
+                              "</small>")
         self.blit.update()
         return out
 
