@@ -46,13 +46,45 @@ def _sampler():
     return box, lambda: box.update("cab", 0.5, 60)
 
 
+def _contributions():
+    from rnnedu.widgets.bptt import contribution_explorer
+    rng = np.random.default_rng(5)
+    T, B, D, H = 6, 2, 3, 4
+    xs, h0 = rng.normal(size=(T, B, D)), rng.normal(size=(B, H))
+    W_xh, W_hh = rng.normal(size=(D, H)), rng.normal(size=(H, H)) * 0.5
+    hs = rn.rnn_forward(xs, h0, W_xh, W_hh, np.zeros(H))
+    ex = contribution_explorer(rng.normal(size=(T, B, H)), xs, hs, h0, W_xh, W_hh, tau=2)
+    return ex, lambda: (ex.update(4, "W_hh"), ex.update(3, "b_h"))  # τ and the parameter: both blitted
+
+
+def _forward():
+    from rnnedu.widgets.bptt import forward_explorer
+    ex = forward_explorer(T=20, D=2, H=3, seed=1)
+    return ex, lambda: ex.update(0.95, 1.0, "tanh")  # a small move: the stepped y-limit stays
+
+
+def _delta():
+    from rnnedu.widgets.mlp import delta_stepper
+    net = rn.init_mlp((2, 3, 2), hidden="tanh", rng=np.random.default_rng(22))
+    st = delta_stepper(net, np.array([[0.5, -1.0]]), np.array([1]))
+    return st, lambda: st.update(2)
+
+
+def _ordered():
+    from rnnedu.widgets.ordered import ordered_stepper
+    st = ordered_stepper(rn.werbos_example(), {"z1": 1.0})
+    return st, lambda: st.update(2)
+
+
 def _softmax():
     ex = softmax_explorer()
     return ex, lambda: ex.update([0.0, 3.0, -1.0, 1.0], 0.7)
 
 
-@pytest.mark.parametrize("build", [_bptt, _clipping, _name_box, _sampler, _softmax],
-                         ids=["bptt_stepper", "clipping", "name_box", "sampler", "softmax"])
+@pytest.mark.parametrize("build", [_bptt, _clipping, _name_box, _sampler, _softmax, _contributions, _forward,
+                                   _delta, _ordered],
+                         ids=["bptt_stepper", "clipping", "name_box", "sampler", "softmax", "contributions",
+                              "forward", "delta_stepper", "ordered_stepper"])
 def test_blitted_update_equals_a_full_redraw(build):
     builder, change = build()
     canvas = builder.fig.canvas
@@ -85,10 +117,14 @@ def test_decay_explorer_blits_and_redraws_fully_only_when_its_limits_step(tmp_pa
     ex.phase("gaussian", "relu", 16)
     full_draws.clear()
     ex.update(1.05, 201, 16, "relu", "gaussian")  # another activation: a new diagram, blitted too
-    if ex._limits == ((0.0, 250.0), ex.ax_decay.get_ylim()) and not full_draws:
-        blitted = np.asarray(canvas.buffer_rgba()).copy()
-        canvas.draw()
-        np.testing.assert_array_equal(blitted, np.asarray(canvas.buffer_rgba()))
+    assert full_draws == []
+    blitted = np.asarray(canvas.buffer_rgba()).copy()
+    canvas.draw()
+    np.testing.assert_array_equal(blitted, np.asarray(canvas.buffer_rgba()))
     full_draws.clear()
-    ex.update(3.5, 900, 16, "relu", "gaussian")  # far away: the limits step, a full redraw at once
-    assert len(full_draws) == 1
+    ex.update(3.5, 900, 16, "relu", "gaussian")  # far away: the limits step; the decay panel is redrawn
+    assert full_draws == [] and ex._limits[0] == (0.0, 1000.0)
+    assert ex.ax_decay.get_xlim() == (0.0, 1000.0)
+    blitted = np.asarray(canvas.buffer_rgba()).copy()
+    canvas.draw()
+    np.testing.assert_array_equal(blitted, np.asarray(canvas.buffer_rgba()))

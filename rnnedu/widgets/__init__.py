@@ -71,6 +71,12 @@ def nice_limit(x: float, *, minimum: float = 1.0) -> float:
     return float(10.0 ** (k + 1))
 
 
+def summary_html(text: str) -> str:
+    """The HTML of a widget's text summary (under its figure): ``text`` (already escaped) in a small,
+    compact paragraph that a screen reader reads as one block."""
+    return f"<div style='font-size:0.85em;line-height:1.35;max-width:100%'>{text}</div>"
+
+
 def live_figure(figsize=(6.4, 3.2), **subplots_kw):
     """A matplotlib figure drawn by ipympl as a live canvas widget, whatever the notebook's backend.
 
@@ -108,29 +114,42 @@ class Blit:
     control changes artists' data but no axis limits: mark those artists with ``Blit(fig, artists)``,
     then call ``blit.update()`` instead of ``fig.canvas.draw_idle()``. Every full draw (the first one,
     a resize) saves a new background and draws the artists on top, so nothing is ever missing.
+
+    ``panels``: axes whose limits a control sometimes changes (lesson 6's decay panel). They are left
+    out of the background and kept in a second one; ``update(panels=True)`` redraws just them (ticks and
+    all) over the first background instead of drawing the whole figure.
     """
 
-    def __init__(self, fig, artists):
+    def __init__(self, fig, artists, panels=()):
         self.fig, self.canvas = fig, fig.canvas
         self.artists = list(artists)
-        for artist in self.artists:
+        self.panels = list(panels)
+        for artist in [*self.artists, *self.panels]:
             artist.set_animated(True)  # left out of full draws; drawn by _draw_artists instead
-        self.background = None
+        self.background = None        # the figure without panels and artists
+        self.panel_background = None  # ... with the panels drawn
         self.canvas.mpl_connect("draw_event", self._on_draw)
 
     def _on_draw(self, _event) -> None:
         self.background = self.canvas.copy_from_bbox(self.fig.bbox)
+        self._draw_panels()
         self._draw_artists()
+
+    def _draw_panels(self) -> None:
+        for panel in self.panels:
+            self.fig.draw_artist(panel)
+        self.panel_background = self.canvas.copy_from_bbox(self.fig.bbox) if self.panels else self.background
 
     def _draw_artists(self) -> None:
         # in z-order, as a full draw would (stable: equal z-orders keep the list's order)
         for artist in sorted(self.artists, key=lambda a: a.get_zorder()):
             self.fig.draw_artist(artist)
 
-    def update(self, full: bool = False) -> None:
+    def update(self, full: bool = False, panels: bool = False) -> None:
         """Show the artists' new data: blit if a background exists, else ask for a full draw.
 
-        ``full=True`` (axis limits or other background changed): draw the whole figure now, in the
+        ``panels=True``: the panels' limits changed; redraw them over the saved background first.
+        ``full=True`` (anything else in the background changed): draw the whole figure now, in the
         kernel, which also saves the new background — one round trip to the browser fewer than
         ``draw_idle`` (the front end would otherwise ask for the draw first)."""
         if self.background is None:
@@ -139,7 +158,11 @@ class Blit:
         if full:
             self.canvas.draw()
             return
-        self.canvas.restore_region(self.background)
+        if panels and self.panels:
+            self.canvas.restore_region(self.background)
+            self._draw_panels()
+        else:
+            self.canvas.restore_region(self.panel_background)
         self._draw_artists()
         self.canvas.blit(self.fig.bbox)
 

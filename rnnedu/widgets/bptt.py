@@ -20,7 +20,7 @@ from rnnedu.plotting.bptt import (
     plot_unit_traces,
 )
 from rnnedu.rnn import bptt_contributions, bptt_trace, rnn_forward, truncation_mask
-from rnnedu.widgets import Blit, live_figure, make_stepper, nice_limit
+from rnnedu.widgets import Blit, live_figure, make_stepper, nice_limit, summary_html
 
 
 def _orthogonal(rng, n: int) -> np.ndarray:
@@ -84,9 +84,9 @@ class ForwardExplorer:
         self.readout.value = (f"‖h_1‖ = {norms[0]:.3f}, ‖h_T‖ = {norms[-1]:.3g}<br>"
                               f"largest |h| = {biggest:.3g}")
         last = ", ".join(f"{v:+.2f}" for v in hs[-1])
-        self.summary.value = (f"<small>{self.H} lines, one per hidden unit, h_t against the step t = 1 … {self.T} "
+        self.summary.value = (summary_html(f"{self.H} lines, one per hidden unit, h_t against the step t = 1 … {self.T} "
                               f"for φ = {activation}, ρ = {rho:.2f}, input × {input_scale:.1f}: the largest |h_t| is "
-                              f"{biggest:.3g}, ‖h_T‖ = {norms[-1]:.3g}; h_T = ({last}).</small>")
+                              f"{biggest:.3g}, ‖h_T‖ = {norms[-1]:.3g}; h_T = ({last})."))
         full = ylim != self._ylim
         if full:
             self.ax.set_ylim(*ylim)
@@ -164,12 +164,12 @@ class BPTTStepper:
                               f"running dW_hh vs full:<br>relative error {info['rel_error']:.2e}")
         H = self.trace.deltas.shape[2]
         shown = self.trace.deltas[t, self.example]
-        self.summary.value = (f"<small>Backward step {i + 1} of {self.T}: left, δ_t of example {self.example + 1} "
+        self.summary.value = (summary_html(f"Backward step {i + 1} of {self.T}: left, δ_t of example {self.example + 1} "
                               f"as an image of {H} hidden units × {self.T} steps (blue negative, red positive), filled in "
                               f"for t = {t + 1} … {self.T}; δ_{t + 1} = ("
                               + ", ".join(f"{v:+.3f}" for v in shown)
                               + f"). Right: the running dW_hh ({H} × {H}), relative error to the full gradient "
-                              f"{info['rel_error']:.2e}.</small>")
+                              f"{info['rel_error']:.2e}."))
         self.blit.update()
         return info
 
@@ -212,8 +212,11 @@ class ContributionExplorer:
         self.tau.observe(self._on_change, names="value")
         self.param.observe(self._on_change, names="value")
         self.widget = W.VBox([W.HBox([self.tau, self.param]), self.fig.canvas, self.readout, self.summary])
-        # τ only masks the image and moves the marker: blit those; a new parameter redraws everything.
-        self.blit = Blit(self.fig, [self.image, self.marker])
+        # One y-range for every parameter's error curve, so that neither τ nor the parameter moves an
+        # axis: both only change the image, the curve, the marker and the title, blitted over the axes.
+        top = max(1.0, max(float(np.max(e)) for e in self.errors.values()) * 2)
+        self.ax_err.set_ylim(1e-17, top)
+        self.blit = Blit(self.fig, [self.image, self.err_line, self.marker, self.ax_err.title])
         self.update(self.tau.value, "W_hh")
 
     def _on_change(self, _change=None) -> None:
@@ -234,7 +237,6 @@ class ContributionExplorer:
                 self.image.set_clim(max(float(positive.min()), hi * 1e-8), hi)
             errors = np.maximum(self.errors[param], 1e-17)
             self.err_line.set_ydata(errors)
-            self.ax_err.set_ylim(1e-17, max(1.0, float(errors.max()) * 2))
             self.ax_err.set_title(rf"${self.LABELS[param]}$: BPTT($\tau$) vs full")
             self._shown_param = param
         err = float(self.errors[param][tau - 1])
@@ -245,12 +247,12 @@ class ContributionExplorer:
         kept_norm = float(np.sqrt((norms[self.masks[tau - 1]] ** 2).sum()))
         total_norm = float(np.sqrt((norms[np.tril(np.ones_like(norms, dtype=bool))] ** 2).sum()))
         self.summary.value = (
-            f"<small>Left: heatmap of the norms of the (t, k) terms of d{param}, rows t = 1 … {self.T} (loss step), "
+            summary_html(f"Left: heatmap of the norms of the (t, k) terms of d{param}, rows t = 1 … {self.T} (loss step), "
             f"columns k (step where the weight acts), log colour scale; the {kept} terms with t − k &lt; {tau} are "
             f"coloured, the rest grey (root of the summed squares kept: {kept_norm:.3g} of {total_norm:.3g}). "
             f"Right: relative error of BPTT(τ) against full BPTT for τ = 1 … {self.T} on a log axis, "
-            f"marker at τ = {tau}: {err:.2e}.</small>")
-        self.blit.update(full=full)
+            f"marker at τ = {tau}: {err:.2e}."))
+        self.blit.update()
         return err
 
 

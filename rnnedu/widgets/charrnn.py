@@ -18,7 +18,7 @@ from rnnedu.charrnn import next_char_distribution, predict_proba, sample, top_k
 from rnnedu.data import Vocab
 from rnnedu.plotting import style
 from rnnedu.plotting.charrnn import plot_char_distribution, plot_class_probabilities
-from rnnedu.widgets import Blit, live_figure
+from rnnedu.widgets import Blit, live_figure, summary_html
 
 
 def _freeze_layout(fig) -> None:
@@ -71,11 +71,11 @@ class NameClassifierBox:
             bar.set_width(p)
             bar.set_color("C0" if i in top else "0.7")
             bar.set_hatch("//" if i in top else None)  # the top k differ by more than colour
-        self.summary.value = ("<small>Horizontal bars: P(language | name) for each of the "
+        self.summary.value = (summary_html("Horizontal bars: P(language | name) for each of the "
                               f"{len(self.languages)} languages on a 0–1 axis" +
                               (f" for {html.escape(name)!r}; the top {self.k} (blue, hatched): " +
                                ", ".join(f"{html.escape(lang)} {p:.1%}" for lang, p in best) if best else
-                               "; no name typed") + ".</small>")
+                               "; no name typed") + "."))
         self.blit.update()
         return best
 
@@ -144,12 +144,12 @@ class SamplerBox:
         order = np.argsort(-probs, kind="stable")[:3]
         name = lambda i: "space" if self.vocab.itos[i] == " " else repr(self.vocab.itos[i])  # noqa: E731
         common = np.argsort(-freq, kind="stable")[:3]
-        self.summary.value = ("<small>Top panel: bars of the next-character distribution after "
+        self.summary.value = (summary_html("Top panel: bars of the next-character distribution after "
                               f"{html.escape(repr(prefix[-12:]))} at τ = {temperature:.2f}; most likely "
                               + ", ".join(f"{html.escape(name(i))} {probs[i]:.1%}" for i in order)
                               + f". Bottom panel: character frequencies of the {len(text)}-character sample "
                               "(orange bars; black ticks: the reference text); most frequent "
-                              + ", ".join(f"{html.escape(name(i))} {freq[i]:.1%}" for i in common) + ".</small>")
+                              + ", ".join(f"{html.escape(name(i))} {freq[i]:.1%}" for i in common) + "."))
         self.blit.update()
         return text
 

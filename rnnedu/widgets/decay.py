@@ -38,7 +38,7 @@ from rnnedu.plotting.decay import (
     plot_decay,
     plot_phase_diagram,
 )
-from rnnedu.widgets import Blit, cache_dir, live_figure, nice_limit
+from rnnedu.widgets import Blit, cache_dir, live_figure, nice_limit, summary_html
 
 T_MAX = 1000       # longest sequence the sliders reach
 N_INPUTS = 8       # D, the input features driving the network
@@ -141,7 +141,7 @@ class DecayExplorer:
         # What a control moves: the decay lines, legend and note, the marker, the phase diagram's mesh,
         # contours and status. They are drawn over a saved background (axes, ticks, colour bar); only a
         # change of the decay panel's (stepped) limits needs a full draw.
-        self.blit = Blit(self.fig, self._moving_artists())
+        self.blit = Blit(self.fig, self._moving_artists(), panels=[self.ax_decay])
 
     def _moving_artists(self) -> list:
         return [self.lines["observed"], self.lines["bound"], self.lines["radius"], self.overflow_note, self.mesh, *self._contours, self.marker, self.status]
@@ -223,7 +223,7 @@ class DecayExplorer:
                     self._worker = None
                     if key is not None and key != self._phase_key:
                         self._show_phase(key)
-                        self._redraw(full=False)
+                        self._redraw(limits_changed=False)
                     return
             self.phase(*key)  # outside the lock: the controls keep answering meanwhile
 
@@ -268,11 +268,11 @@ class DecayExplorer:
             self.blit.artists = self._moving_artists()
         self.summary.value = self._summary()
 
-    def _redraw(self, full: bool) -> None:
+    def _redraw(self, limits_changed: bool) -> None:
         if not hasattr(self, "blit"):
             self.fig.canvas.draw_idle()
-        else:
-            self.blit.update(full=full)
+        else:  # new limits: redraw the decay panel (ticks and all), never the whole figure
+            self.blit.update(panels=limits_changed)
 
     def update(self, scale: float, T: int, H: int, activation: str, init: str, *,
                background: bool = False) -> DecayProfile:
@@ -333,7 +333,7 @@ class DecayExplorer:
                 self._phase[self._phase_key], self._scale, self._T) + "."
         else:
             right = f"Right: phase diagram for H = {H} is being computed (the old one is shown faded)."
-        return f"<small>{html.escape(left)} {html.escape(right)}</small>"
+        return summary_html(f"{html.escape(left)} {html.escape(right)}")
 
     @staticmethod
     def describe(prof: DecayProfile, scale: float) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 from rnnedu.mlp import MLP, MLPGradients, mlp_backward, mlp_forward
 from rnnedu.activations import activation_derivative
 from rnnedu.plotting import graph
-from rnnedu.widgets import Blit, live_figure, make_stepper
+from rnnedu.widgets import Blit, live_figure, make_stepper, summary_html
 
 
 def _row(v) -> str:
@@ -108,9 +108,9 @@ class DeltaStepper:
                 f"the gradient of W({s}) from a({s - 1}) and δ({s}) (eq. 2.6)")
         deltas = "; ".join(f"δ({t}) = (" + ", ".join(f"{v:+.3f}" for v in self.grads.delta[t][0]) + ")"
                            for t in sorted(done_layers | ({s} if kind == "delta" else set()), reverse=True))
-        self.summary.value = (f"<small>Step {step + 1} of {len(self.steps)}: {html.escape(what)}. "
+        self.summary.value = (summary_html(f"Step {step + 1} of {len(self.steps)}: {html.escape(what)}. "
                               f"Layers drawn left (input) to right (output); the current layer is orange with a "
-                              f"thick outline, finished layers cyan. {html.escape(deltas)}.</small>")
+                              f"thick outline, finished layers cyan. {html.escape(deltas)}."))
         self.blit.update()
         return kind, s
 

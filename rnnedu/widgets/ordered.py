@@ -17,7 +17,7 @@ import ipywidgets as W
 
 from rnnedu.ordered import OrderedStep, OrderedSystem, ordered_derivatives
 from rnnedu.plotting import graph
-from rnnedu.widgets import Blit, live_figure, make_stepper
+from rnnedu.widgets import Blit, live_figure, make_stepper, summary_html
 
 
 def _num(x: float) -> str:
@@ -89,11 +89,11 @@ class OrderedStepper:
                             "<tr><th style='text-align:left'>variable</th><th style='text-align:right'>partial ∂</th>"
                             f"<th style='text-align:right'>ordered ∂⁺</th></tr>{rows}</table>")
         later = ", ".join(t.later for t in st.terms)
-        self.summary.value = (f"<small>Step {step + 1} of {len(self.trace)}: the ordered derivative of "
+        self.summary.value = (summary_html(f"Step {step + 1} of {len(self.trace)}: the ordered derivative of "
                               f"{html.escape(st.name)} (orange, thick outline) = {_num(st.total)}, from its direct "
                               f"partial {_num(st.direct)}" + (f" and the later variables {html.escape(later)}" if later else "")
                               + f"; {len(finished)} variable(s) finished (cyan), the target "
-                              f"{html.escape(self.system.target.name)} in khaki.</small>")
+                              f"{html.escape(self.system.target.name)} in khaki."))
         self.blit.update()
         return st
 

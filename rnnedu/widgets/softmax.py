@@ -9,7 +9,7 @@ import numpy as np
 
 from rnnedu import plotting
 from rnnedu.softmax import softmax, softmax_jacobian
-from rnnedu.widgets import Blit, live_figure
+from rnnedu.widgets import Blit, live_figure, summary_html
 
 
 SLIDER_LAYOUT = W.Layout(width="340px")  # room for the value readout right of each slider
@@ -64,13 +64,13 @@ class SoftmaxExplorer:
         self.readout.value = (f"a = [{', '.join(f'{p:.3f}' for p in a)}]<br>"
                               f"entropy = {float(-(a * np.log(np.maximum(a, 1e-300))).sum()):.3f} nats")
         top = int(np.argmax(a))
-        self.summary.value = (f"<small>Left: bars of the probabilities a = softmax(z / T) at T = {float(temperature):.2f}: "
+        self.summary.value = (summary_html(f"Left: bars of the probabilities a = softmax(z / T) at T = {float(temperature):.2f}: "
                               + ", ".join(f"a{i + 1} = {p:.3f}" for i, p in enumerate(a))
                               + f" (largest a{top + 1}). Right: the Jacobian ∂a_i/∂z_j as a blue–red heatmap "
                               f"from −0.25 to 0.25; diagonal "
                               + ", ".join(f"{v:.3f}" for v in np.diag(jac))
                               + f"; most negative off-diagonal entry {float((jac - np.diag(np.diag(jac))).min()):.3f}."
-                              "</small>")
+                              ""))
         self.blit.update()
         return a, jac
 

@@ -16,7 +16,7 @@ from matplotlib.ticker import NullLocator
 
 from rnnedu.train import clip_grad_norm, clip_grad_value, global_norm, gradient_cosine
 from rnnedu.plotting import style
-from rnnedu.widgets import Blit, live_figure
+from rnnedu.widgets import Blit, live_figure, summary_html
 
 
 class ClippingExplorer:
@@ -97,12 +97,12 @@ class ClippingExplorer:
                               f"<span style='color:{style.ORANGE}'>■ element-wise (7.7)</span><br>"
                               f"‖g‖ = {self.norm:.3g} · entries cut element-wise: {out['fraction_cut']:.0%}<br>"
                               f"cos by norm = {out['cos_norm']:.3f}, cos element-wise = {out['cos_value']:.3f}")
-        self.summary.value = (f"<small>Left: each of the {self.raw.size} gradient entries, clipped against raw, at "
+        self.summary.value = (summary_html(f"Left: each of the {self.raw.size} gradient entries, clipped against raw, at "
                               f"c = {c:.3g}: by global norm (blue circles) every entry is scaled by "
                               f"{min(1.0, c / self.norm):.3g} (‖g‖ = {self.norm:.3g}); element-wise (orange squares) "
                               f"{out['fraction_cut']:.0%} of the entries are cut to ±c. Right: cosine between clipped and "
                               f"raw gradient against c (log axis): 1 by norm, {out['cos_value']:.3f} element-wise at this c."
-                              "</small>")
+                              ""))
         self.blit.update()
         return out
 

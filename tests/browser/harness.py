@@ -589,10 +589,20 @@ PAGE_JS = r"""
     const el = document.querySelector(sel);
     const outer = el.getBoundingClientRect();
     let x0 = Infinity, y0 = Infinity, x1 = -Infinity, y1 = -Infinity;
+    const boxes = [];
     for (const e of el.querySelectorAll('*')) {
-      const leaf = e.children.length === 0 || ['CANVAS', 'IMG', 'SVG', 'SELECT', 'INPUT', 'BUTTON', 'TABLE', 'svg'].includes(e.tagName);
-      if (!leaf) continue;
-      const b = e.getBoundingClientRect();
+      const solid = ['CANVAS', 'IMG', 'SELECT', 'INPUT', 'BUTTON', 'svg'].includes(e.tagName) ||
+                    e.classList.contains('noUi-target');
+      if (solid) { boxes.push([e, e.getBoundingClientRect()]); continue; }
+      // text: the box of the text itself, not of its (often full-width) element
+      for (const node of e.childNodes) {
+        if (node.nodeType !== 3 || !node.textContent.trim()) continue;
+        const range = document.createRange();
+        range.selectNodeContents(node);
+        boxes.push([e, range.getBoundingClientRect()]);
+      }
+    }
+    for (const [e, b] of boxes) {
       if (b.width < 1 || b.height < 1 || getComputedStyle(e).visibility === 'hidden') continue;
       x0 = Math.min(x0, b.left); y0 = Math.min(y0, b.top); x1 = Math.max(x1, b.right); y1 = Math.max(y1, b.bottom);
     }
@@ -924,12 +934,19 @@ def _exercise_control(page, notebook: str, s: SliderResult, info: dict, presses:
     for k in range(presses):
         forward = k % 2 == 0
         if kind == "dropdown":
+            # JupyterLab takes a plain ArrowUp/Down on a focused <select> for its own cell cursor (the
+            # focus leaves the dropdown); Home / End, a letter, or Alt+ArrowDown then arrows and Enter
+            # reach the dropdown. Alternate between the first (or last) option and the other end.
             sel = root.locator("select")
-            first = "ArrowUp" if info["selected"] >= info["n"] - 1 else "ArrowDown"
-            other = "ArrowDown" if first == "ArrowUp" else "ArrowUp"
-            press = first if forward else other
+            j, n = info["selected"], info["n"]
+            if j == 0 or j == n - 1:
+                there, back = ("End", "Home") if j == 0 else ("Home", "End")
+                keys = [there] if forward else [back]
+            else:
+                keys = ["Alt+ArrowDown", "ArrowDown" if forward else "ArrowUp", "Enter"]
+            press = "+".join(keys) if len(keys) == 1 else " ".join(keys)
             sel.focus()
-            act = (lambda: page.keyboard.press(press))
+            act = (lambda: [page.keyboard.press(k) for k in keys])
         elif kind == "toggle":
             j0 = max(info["selected"], 0)
             j1 = j0 + 1 if j0 + 1 < info["n"] else j0 - 1
