@@ -172,3 +172,18 @@ def test_summary_states_both_panels_with_numbers(explorer):
     assert f"at lag 200 it is 10^{prof.log10_norms[-1]:.1f}" in text
     assert "H = 8" in text and "s = 1.00" in text and prof.regime in text
     assert "Right: phase diagram" in text and "T = 200" in text
+
+
+def test_phase_contours_are_matplotlibs(explorer):
+    from matplotlib.figure import Figure
+
+    from rnnedu.plotting.decay import draw_phase_contours
+
+    explorer.update(1.0, 200, 8, "identity", "orthogonal")
+    phase = explorer.phase("orthogonal", "identity", 8)
+    ax = Figure().subplots()
+    sets = draw_phase_contours(ax, wd.PHASE_SCALES, wd.PHASE_LENGTHS, phase)
+    theirs = np.concatenate([np.concatenate(segs) for cs in sets for segs in cs.allsegs if segs])
+    ours = np.concatenate([s for coll in explorer._contours for s in coll.get_segments()])
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(np.sort(ours, axis=0), np.sort(theirs, axis=0), rtol=1e-12)

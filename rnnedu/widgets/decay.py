@@ -17,8 +17,10 @@ import hashlib
 import html
 import threading
 
+import contourpy
 import ipywidgets as W
 import numpy as np
+from matplotlib.collections import LineCollection
 
 from rnnedu.activations import ACTIVATIONS
 from rnnedu.decay import (
@@ -33,7 +35,6 @@ from rnnedu.decay import (
 from rnnedu.plotting import style
 from rnnedu.plotting.decay import (
     decay_ylim,
-    draw_phase_contours,
     finite_or_nan,
     plot_decay,
     plot_phase_diagram,
@@ -94,12 +95,12 @@ class DecayExplorer:
                                                                width_ratios=[1.25, 1])
         empty = np.zeros(2)
         self.lines = plot_decay(self.ax_decay, [0, 1], empty, empty, empty)
-        # The legend sits above the panel, out of the lines' way, and stays in the saved background
-        # (drawn in the plot it cost more than everything else a press redraws).
+        # The legend sits above the panels (a figure legend), out of the lines' way and in the saved
+        # background: drawn with the decay panel it cost more than everything else a press redraws.
         self.ax_decay.get_legend().remove()
-        self.legend = self.ax_decay.legend(loc="lower left", bbox_to_anchor=(0.0, 1.01), ncols=2,
-                                           fontsize="small", frameon=False, borderaxespad=0.0,
-                                           handlelength=2.4, columnspacing=1.2)
+        self.legend = self.fig.legend(handles=[self.lines["observed"], self.lines["bound"], self.lines["radius"]],
+                                      loc="outside upper left", ncols=3, fontsize="small", frameon=False,
+                                      handlelength=2.4, columnspacing=1.5)
         self.overflow_note = self.ax_decay.text(
             0.98, 0.03,
             "overflow: the norm passed the float64 range (≈1.8e308)\nabove the dash-dot line; drawn from its exact log",
@@ -107,7 +108,16 @@ class DecayExplorer:
             bbox={"facecolor": "white", "edgecolor": style.RED, "alpha": 0.9}, visible=False, zorder=6)
         first = self.phase(init, activation, H)
         art = plot_phase_diagram(self.ax_phase, PHASE_SCALES, PHASE_LENGTHS, first)
-        self.mesh, self._contours = art["image"], art["contours"]
+        self.mesh = art["image"]
+        for cs in art["contours"]:  # replaced by two line collections whose segments are cached per diagram
+            cs.remove()
+        self._segments: dict = {}
+        self._edges = LineCollection([], colors="k", linewidths=0.8, zorder=2)
+        self._overflow_edge = LineCollection([], colors="k", linewidths=1.5, linestyles="-.", zorder=2)
+        self.ax_phase.add_collection(self._edges, autolim=False)
+        self.ax_phase.add_collection(self._overflow_edge, autolim=False)
+        self._contours = [self._edges, self._overflow_edge]
+        self._set_contours((init, activation, int(H)), first)
         self._phase_key = (init, activation, int(H))
         self.fig.colorbar(self.mesh, ax=self.ax_phase, shrink=0.85, extend="both",
                           label=r"$\log_{10}\|\partial h_T/\partial h_0\|$ (clipped)")
@@ -257,16 +267,23 @@ class DecayExplorer:
         phase = self._phase[key]
         self.mesh.set_array(np.clip(finite_or_nan(phase), -20, 20).T)
         self.mesh.set_alpha(None)
-        for cs in self._contours:
-            cs.remove()
-        self._contours = draw_phase_contours(self.ax_phase, PHASE_SCALES, PHASE_LENGTHS, phase)
+        self._set_contours(key, phase)
         self._phase_key = key
         self.status.set_visible(False)
-        if hasattr(self, "blit"):
-            for cs in self._contours:
-                cs.set_animated(True)
-            self.blit.artists = self._moving_artists()
         self.summary.value = self._summary()
+
+    def _set_contours(self, key, phase) -> None:
+        """The ±2-decade contours and the float64-overflow contour of ``phase`` (as in
+        :func:`rnnedu.plotting.decay.draw_phase_contours`), as segments cached per diagram."""
+        if key not in self._segments:
+            z = np.nan_to_num(np.asarray(phase, dtype=float), neginf=-1e4, posinf=1e4).T  # (L, S)
+            gen = contourpy.contour_generator(PHASE_SCALES, PHASE_LENGTHS, z, line_type="Separate")
+            edges = [seg for lv in (-2.0, 2.0) if z.min() < lv < z.max() for seg in gen.lines(lv)]
+            over = list(gen.lines(OVERFLOW_LOG10)) if z.min() < OVERFLOW_LOG10 < z.max() else []
+            self._segments[key] = (edges, over)
+        edges, over = self._segments[key]
+        self._edges.set_segments(edges)
+        self._overflow_edge.set_segments(over)
 
     def _redraw(self, limits_changed: bool) -> None:
         if not hasattr(self, "blit"):
