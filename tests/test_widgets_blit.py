@@ -60,7 +60,8 @@ def _contributions():
 def _forward():
     from rnnedu.widgets.bptt import forward_explorer
     ex = forward_explorer(T=20, D=2, H=3, seed=1)
-    return ex, lambda: ex.update(0.95, 1.0, "tanh")  # a small move: the stepped y-limit stays
+    # a small move (the stepped y-limit stays), then another φ (the axes are redrawn as a panel)
+    return ex, lambda: (ex.update(0.95, 1.0, "tanh"), ex.update(0.9, 1.0, "relu"))
 
 
 def _delta():
@@ -128,3 +129,27 @@ def test_decay_explorer_blits_and_redraws_fully_only_when_its_limits_step(tmp_pa
     blitted = np.asarray(canvas.buffer_rgba()).copy()
     canvas.draw()
     np.testing.assert_array_equal(blitted, np.asarray(canvas.buffer_rgba()))
+
+
+def test_the_fast_diff_image_decodes_to_the_figure():
+    import io
+
+    from PIL import Image
+
+    ex = softmax_explorer()
+    canvas = ex.fig.canvas
+    canvas.draw()
+    canvas._png_is_old = True
+    canvas._force_full = True
+    png = canvas.get_diff_image()
+    decoded = np.asarray(Image.open(io.BytesIO(png)).convert("RGBA"))
+    np.testing.assert_array_equal(decoded, np.asarray(canvas.buffer_rgba()))
+    before = canvas._last_buff.copy()
+    canvas.manager.web_sockets = []  # keep the blit from sending (and consuming) the diff itself
+    ex.update([0.0, 3.0, -1.0, 1.0], 0.7)  # blit: a diff image holding exactly the changed pixels
+    diff = np.asarray(Image.open(io.BytesIO(canvas.get_diff_image())).convert("RGBA")).view(np.uint32).squeeze(2)
+    now = np.asarray(canvas.buffer_rgba()).view(np.uint32).squeeze(2)
+    changed = now != before
+    assert changed.any()
+    np.testing.assert_array_equal(diff[changed], now[changed])
+    assert not diff[~changed].any()

@@ -77,6 +77,33 @@ def summary_html(text: str) -> str:
     return f"<div style='font-size:0.85em;line-height:1.35;max-width:100%'>{text}</div>"
 
 
+def _fast_diff_image(canvas):
+    """matplotlib's ``FigureCanvasWebAggCore.get_diff_image`` with PNG compression level 1 instead of 6:
+    the same bytes to within a few per cent (a diff image is mostly zeros), half the encoding time
+    (measured 15 → 7.5 ms for a 644 × 304 figure), which every key press pays."""
+    from io import BytesIO
+
+    from PIL import Image
+
+    if not canvas._png_is_old:
+        return None
+    pixels = np.asarray(canvas.get_renderer().buffer_rgba())
+    buff = pixels.view(np.uint32).squeeze(2)
+    if canvas._force_full or buff.shape != canvas._last_buff.shape or (pixels[:, :, 3] != 255).any():
+        canvas.set_image_mode("full")
+        output = buff
+    else:
+        canvas.set_image_mode("diff")
+        output = np.where(buff != canvas._last_buff, buff, 0)
+    canvas._last_buff = buff.copy()
+    canvas._force_full = False
+    canvas._png_is_old = False
+    data = output.view(dtype=np.uint8).reshape((*output.shape, 4))
+    with BytesIO() as png:
+        Image.fromarray(data).save(png, format="png", compress_level=1)
+        return png.getvalue()
+
+
 def live_figure(figsize=(6.4, 3.2), **subplots_kw):
     """A matplotlib figure drawn by ipympl as a live canvas widget, whatever the notebook's backend.
 
@@ -86,6 +113,7 @@ def live_figure(figsize=(6.4, 3.2), **subplots_kw):
     Canvas, FigureManager = _ipympl()
     fig = Figure(figsize=figsize, layout="constrained")
     canvas = Canvas(fig)
+    canvas.get_diff_image = _fast_diff_image.__get__(canvas)
     FigureManager(canvas, 0)
     canvas.header_visible = False
     canvas.footer_visible = False

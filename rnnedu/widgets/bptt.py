@@ -47,8 +47,9 @@ class ForwardExplorer:
         self.lines = plot_unit_traces(self.ax, np.zeros((T, H)), lw=1.4)
         for i, line in enumerate(self.lines):
             line.set_label(f"unit {i + 1}")
-        self.ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), fontsize="small", frameon=False,
-                       handlelength=2.2)
+        # a figure legend right of the axes: it stays in the saved background when the axes are redrawn
+        self.fig.legend(handles=self.lines, loc="outside right upper", fontsize="small", frameon=False,
+                        handlelength=2.2)
         self.ax.set_xlim(1, T)
         self._ylim = None
         self.rho = W.FloatSlider(value=0.9, min=0.0, max=1.6, step=0.05, description="ρ (W_hh)",
@@ -64,7 +65,7 @@ class ForwardExplorer:
         self.widget = W.HBox([controls, W.VBox([self.fig.canvas, self.summary])])
         # The lines and the title move; the axes only when the stepped y-limit changes (nice_limit):
         # blit them over a saved background instead of a full draw (~3× less work per press).
-        self.blit = Blit(self.fig, [*self.lines, self.ax.title])
+        self.blit = Blit(self.fig, [*self.lines, self.ax.title], panels=[self.ax])
         self.update(self.rho.value, self.scale.value, self.activation.value)
 
     def _on_change(self, _change=None) -> None:
@@ -91,7 +92,7 @@ class ForwardExplorer:
         if full:
             self.ax.set_ylim(*ylim)
             self._ylim = ylim
-        self.blit.update(full=full)
+        self.blit.update(panels=full)
         return hs
 
 
