@@ -121,7 +121,7 @@ def draw_graph(ax, positions: Mapping[str, tuple], edges: Sequence[tuple], *, la
                       else (node_radius + 0.04, 0.0, "left", "center"))
     values = {n: ax.text(positions[n][0] + dx, positions[n][1] + dy, "", ha=ha, va=va,
                          fontsize=fontsize - 2, zorder=4,
-                         bbox=dict(boxstyle="round,pad=0.05", fc="white", ec="none", alpha=0.8)) for n in order}
+                         bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none")) for n in order}  # opaque: no edge shows through
     arrows, arrow_texts = {}, {}
     for src, dst in edges:
         (x0, y0), (x1, y1) = positions[src], positions[dst]

@@ -80,6 +80,11 @@ class ForwardExplorer:
         lim = nice_limit(max(float(np.abs(hs).max()), 1e-3) * 1.05, minimum=1e-3)
         ylim = (-lim if activation not in ("sigmoid", "relu") else -0.05 * lim, lim)
         self.ax.set_title(rf"$h_t = \mathrm{{{activation}}}(x_t W_{{xh}} + h_{{t-1}} W_{{hh}})$, $\rho = {rho:.2f}$")
+        full = ylim != self._ylim
+        if full:
+            self.ax.set_ylim(*ylim)
+            self._ylim = ylim
+        self.blit.update(panels=full)
         norms = np.linalg.norm(hs, axis=1)
         biggest = float(np.abs(hs).max())
         self.readout.value = (f"‖h_1‖ = {norms[0]:.3f}, ‖h_T‖ = {norms[-1]:.3g}<br>"
@@ -88,11 +93,6 @@ class ForwardExplorer:
         self.summary.value = (summary_html(f"{self.H} lines, one per hidden unit, h_t against the step t = 1 … {self.T} "
                               f"for φ = {activation}, ρ = {rho:.2f}, input × {input_scale:.1f}: the largest |h_t| is "
                               f"{biggest:.3g}, ‖h_T‖ = {norms[-1]:.3g}; h_T = ({last})."))
-        full = ylim != self._ylim
-        if full:
-            self.ax.set_ylim(*ylim)
-            self._ylim = ylim
-        self.blit.update(panels=full)
         return hs
 
 
@@ -160,6 +160,7 @@ class BPTTStepper:
             "future_norm": float(np.linalg.norm(self.trace.dh_next[t])),
             "rel_error": relative_error(running, self.full_W_hh),
         }
+        self.blit.update()  # the image first: its message reaches the browser before the texts
         self.readout.value = (f"<b>t = {info['t']}</b><br>‖δ_t‖ = {info['delta_norm']:.4f}<br>"
                               f"‖δ_(t+1) W_hhᵀ‖ = {info['future_norm']:.4f}<br>"
                               f"running dW_hh vs full:<br>relative error {info['rel_error']:.2e}")
@@ -171,7 +172,6 @@ class BPTTStepper:
                               + ", ".join(f"{v:+.3f}" for v in shown)
                               + f"). Right: the running dW_hh ({H} × {H}), relative error to the full gradient "
                               f"{info['rel_error']:.2e}."))
-        self.blit.update()
         return info
 
 
@@ -243,6 +243,9 @@ class ContributionExplorer:
         err = float(self.errors[param][tau - 1])
         self.marker.set_data([tau], [max(err, 1e-17)])
         kept = int(self.masks[tau - 1].sum())
+        # the image first: its message reaches the browser before the texts (a typeset formula or a
+        # long text would otherwise hold it back)
+        self.blit.update()
         self.readout.value = (f"τ = {tau}: keeps {kept} of {self.T * (self.T + 1) // 2} terms (t, k) with "
                               f"0 ≤ t − k &lt; τ; relative error of d{param}: {err:.2e}")
         kept_norm = float(np.sqrt((norms[self.masks[tau - 1]] ** 2).sum()))
@@ -253,8 +256,8 @@ class ContributionExplorer:
             f"coloured, the rest grey (root of the summed squares kept: {kept_norm:.3g} of {total_norm:.3g}). "
             f"Right: relative error of BPTT(τ) against full BPTT for τ = 1 … {self.T} on a log axis, "
             f"marker at τ = {tau}: {err:.2e}."))
-        self.blit.update()
         return err
+
 
 
 def contribution_explorer(dhs, xs, hs, h0, W_xh, W_hh, activation: str = "tanh", tau=None) -> ContributionExplorer:

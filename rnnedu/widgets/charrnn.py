@@ -71,6 +71,8 @@ class NameClassifierBox:
             bar.set_width(p)
             bar.set_color("C0" if i in top else "0.7")
             bar.set_hatch("//" if i in top else None)  # the top k differ by more than colour
+            if hasattr(bar, "set_hatchcolor"):
+                bar.set_hatchcolor("white")
         self.summary.value = (summary_html("Horizontal bars: P(language | name) for each of the "
                               f"{len(self.languages)} languages on a 0–1 axis" +
                               (f" for {html.escape(name)!r}; the top {self.k} (blue, hatched): " +
@@ -139,6 +141,7 @@ class SamplerBox:
             bar.set_height(f)
         self.title.set_text(f"next character after {prefix[-12:]!r} at τ = {temperature:.2f}")
         self.freq_title.set_text(f"character frequencies in the {len(text)}-character sample")
+        self.blit.update()  # the image first: its message reaches the browser before the texts
         self.output.value = (f"<pre style='white-space:pre-wrap;margin:0'><b>{html.escape(prefix)}</b>"
                              f"{html.escape(text)}</pre>")
         order = np.argsort(-probs, kind="stable")[:3]
@@ -150,7 +153,6 @@ class SamplerBox:
                               + f". Bottom panel: character frequencies of the {len(text)}-character sample "
                               "(orange bars; black ticks: the reference text); most frequent "
                               + ", ".join(f"{html.escape(name(i))} {freq[i]:.1%}" for i in common) + "."))
-        self.blit.update()
         return text
 
 

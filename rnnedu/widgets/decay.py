@@ -326,11 +326,11 @@ class DecayExplorer:
                 self._limits = limits
             self.marker.set_data([scale], [T])
             self.overflow_note.set_visible(prof.overflow)
-            self.readout.value = self.describe(prof, scale)
             self.profile = prof
             self._scale, self._T = scale, T
+            self._redraw(full)  # the image first: its message reaches the browser before the texts
+            self.readout.value = self.describe(prof, scale)
             self.summary.value = self._summary()
-            self._redraw(full)
         return prof
 
     def _summary(self) -> str:

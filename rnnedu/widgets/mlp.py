@@ -60,7 +60,7 @@ class DeltaStepper:
         # a step recolours the graph and rewrites its numbers: blit those over the layer captions
         self.blit = Blit(self.fig, graph.moving_artists(self.artists))
         self.formula = W.HTMLMath(layout=W.Layout(min_height="90px"))
-        self.summary = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(max_width=f"{int(figsize[0] * 100) + 160}px"))
         self.stepper = make_stepper(len(self.steps), self.update, interval_ms=interval_ms)
         self.widget = W.VBox([self.stepper.widget, self.fig.canvas, self.summary, self.formula])
 
@@ -101,6 +101,7 @@ class DeltaStepper:
         values = {f"{t}:{i}": f"{self.grads.delta[t][0, i]:+.3f}" for t in done_layers | ({s} if kind == "delta" else set())
                   for i in range(sizes[t])}
         graph.highlight(self.artists, current=current, done=done, active_edges=active, values=values)
+        self.blit.update()  # the image first: its message reaches the browser before the texts
         self.formula.value = f"$${self._latex(kind, s)}$$"
         layer = "the output layer" if s == self.net.n_layers else f"layer {s}"
         what = (f"δ of {layer} (eq. 2.4)" if kind == "delta" and s == self.net.n_layers else
@@ -111,7 +112,6 @@ class DeltaStepper:
         self.summary.value = (summary_html(f"Step {step + 1} of {len(self.steps)}: {html.escape(what)}. "
                               f"Layers drawn left (input) to right (output); the current layer is orange with a "
                               f"thick outline, finished layers cyan. {html.escape(deltas)}."))
-        self.blit.update()
         return kind, s
 
 

@@ -65,7 +65,7 @@ class OrderedStepper:
         self.blit = Blit(self.fig, graph.moving_artists(self.artists))  # a step changes only the graph
         self.formula = W.HTMLMath(layout=W.Layout(min_height="70px"))
         self.table = W.HTML()
-        self.summary = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(max_width=f"{int(width * 100) + 40}px"))
         self.stepper = make_stepper(len(self.trace), self.update, interval_ms=interval_ms,
                                     description="step")
         self.widget = W.VBox([self.stepper.widget, self.fig.canvas, self.summary, self.formula, self.table])
@@ -81,6 +81,7 @@ class OrderedStepper:
                         active_edges=[(st.name, t.later) for t in st.terms]
                         + ([(st.name, self.system.target.name)] if st.direct else []),
                         values=shown)
+        self.blit.update()  # the image first: its message reaches the browser before the texts
         self.formula.value = f"$${st.latex(self.system)}$$"
         rows = "".join(f"<tr><td>{_tex_to_html(self.system[s.name].tex)}</td><td style='text-align:right'>"
                        f"{_num(s.direct)}</td><td style='text-align:right'><b>{_num(s.total)}</b></td></tr>"
@@ -94,7 +95,6 @@ class OrderedStepper:
                               f"partial {_num(st.direct)}" + (f" and the later variables {html.escape(later)}" if later else "")
                               + f"; {len(finished)} variable(s) finished (cyan), the target "
                               f"{html.escape(self.system.target.name)} in khaki."))
-        self.blit.update()
         return st
 
 

@@ -61,6 +61,7 @@ class SoftmaxExplorer:
         for bar, p in zip(self.bars, a):
             bar.set_height(p)
         self.image.set_data(jac)
+        self.blit.update()  # the image first: its message reaches the browser before the texts
         self.readout.value = (f"a = [{', '.join(f'{p:.3f}' for p in a)}]<br>"
                               f"entropy = {float(-(a * np.log(np.maximum(a, 1e-300))).sum()):.3f} nats")
         top = int(np.argmax(a))
@@ -71,7 +72,6 @@ class SoftmaxExplorer:
                               + ", ".join(f"{v:.3f}" for v in np.diag(jac))
                               + f"; most negative off-diagonal entry {float((jac - np.diag(np.diag(jac))).min()):.3f}."
                               ""))
-        self.blit.update()
         return a, jac
 
 

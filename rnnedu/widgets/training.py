@@ -93,8 +93,10 @@ class ClippingExplorer:
             "norm_after_value_clip": global_norm(by_value),
             "fraction_cut": float(np.mean(np.abs(self.raw) > c)),
         }
-        self.readout.value = (f"<span style='color:{style.BLUE}'>● by global norm (7.6)</span> &nbsp; "
-                              f"<span style='color:{style.ORANGE}'>■ element-wise (7.7)</span><br>"
+        self.blit.update()  # the image first: its message reaches the browser before the texts
+        # coloured symbols, text in the text colour: orange text on white would be hard to read
+        self.readout.value = (f"<span style='color:{style.BLUE}'>●</span> by global norm (7.6) &nbsp; "
+                              f"<span style='color:{style.ORANGE}'>■</span> element-wise (7.7)<br>"
                               f"‖g‖ = {self.norm:.3g} · entries cut element-wise: {out['fraction_cut']:.0%}<br>"
                               f"cos by norm = {out['cos_norm']:.3f}, cos element-wise = {out['cos_value']:.3f}")
         self.summary.value = (summary_html(f"Left: each of the {self.raw.size} gradient entries, clipped against raw, at "
@@ -103,7 +105,6 @@ class ClippingExplorer:
                               f"{out['fraction_cut']:.0%} of the entries are cut to ±c. Right: cosine between clipped and "
                               f"raw gradient against c (log axis): 1 by norm, {out['cos_value']:.3f} element-wise at this c."
                               ""))
-        self.blit.update()
         return out
 
 
