@@ -118,3 +118,24 @@ def test_sampler_summary_gives_the_likeliest_next_characters():
     probs = rn.next_char_distribution(params, vocab, "cab", 0.5)
     top = int(np.argmax(probs))
     assert f"{probs[top]:.1%}" in box.summary.value and "60-character sample" in box.summary.value
+
+
+def test_in_a_kernel_the_formula_follows_the_image():
+    # With an event loop running (as in a kernel's comm handler) the texts are set a moment after the
+    # image, so the browser paints the image before it typesets the formula; without one, at once.
+    import asyncio
+
+    st = ordered_stepper(rn.werbos_example(), {"z1": 1.0})
+    first = st.formula.value
+
+    async def press():
+        st.update(1)
+        assert st.formula.value == first  # not yet: the image went out alone
+        await asyncio.sleep(0.2)
+        return st.formula.value
+
+    reference = ordered_stepper(rn.werbos_example(), {"z1": 1.0})
+    reference.update(1)  # no loop: at once
+    assert reference.formula.value != first
+    assert asyncio.run(press()) == reference.formula.value
+    assert st.summary.value == reference.summary.value and "Step 2 of" in st.summary.value

@@ -16,6 +16,7 @@ Rules every builder here follows (tests/test_widgets.py exercises them without a
 
 from __future__ import annotations
 
+import asyncio
 import os
 import sys
 from dataclasses import dataclass, field
@@ -69,6 +70,22 @@ def nice_limit(x: float, *, minimum: float = 1.0) -> float:
         if n >= x * (1 - 1e-12):
             return float(n)
     return float(10.0 ** (k + 1))
+
+
+def after_image(set_texts: Callable[[], None], delay_s: float = 0.03) -> None:
+    """Run ``set_texts`` (a widget's formula and text updates) ``delay_s`` after the image went out,
+    when an event loop runs (in a kernel); at once otherwise (tests, scripts).
+
+    The browser handles messages in order on one thread: a formula typeset by MathJax right behind the
+    image held the image's painting back (lesson 2: ~100 ms under load). A moment later, the image is
+    on screen first. Texts set by an earlier press never overwrite a later one (call_later keeps order).
+    """
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        set_texts()
+        return
+    loop.call_later(delay_s, set_texts)
 
 
 def summary_html(text: str) -> str:
