@@ -77,7 +77,7 @@ class ForwardExplorer:
                          activation)[:, 0, :]  # (T, H)
         for line, unit in zip(self.lines, hs.T):
             line.set_ydata(unit)
-        lim = nice_limit(max(float(np.abs(hs).max()), 1e-3) * 1.05, minimum=1e-3)
+        lim = nice_limit(max(float(np.abs(hs).max()), 1e-3), minimum=1e-3)  # tanh: ±1 whatever ρ
         ylim = (-lim if activation not in ("sigmoid", "relu") else -0.05 * lim, lim)
         self.ax.set_title(rf"$h_t = \mathrm{{{activation}}}(x_t W_{{xh}} + h_{{t-1}} W_{{hh}})$, $\rho = {rho:.2f}$")
         full = ylim != self._ylim
