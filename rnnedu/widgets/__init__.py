@@ -7,8 +7,13 @@ Rules every builder here follows (tests/test_widgets.py exercises them without a
 
 * Controls are built explicitly and wired with ``observe``; nothing is created inside ``interact``.
 * Figures are *live* ipympl canvases made once (:func:`live_figure`); a control change updates the
-  artists' data and calls ``canvas.draw_idle()`` — about 1 ms of Python plus one draw, instead of
-  rebuilding the figure (~100 ms). Ordinary, non-interactive figures in a lesson stay inline PNGs.
+  artists' data and redraws only them with :class:`Blit` (axes that change limits as Blit ``panels``,
+  limits in steps with :func:`nice_limit`) — a few ms instead of a full draw plus a round trip to the
+  browser. The image goes out before the texts (:func:`after_image` for typeset formulas). Issue 13's
+  target: every control ≤ 100 ms key press to image (``python course.py bench slider``).
+* Colours come from :mod:`rnnedu.plotting.style` (petroff10 + line styles); under each figure a
+  ``summary`` (HTML, :func:`summary_html`) says what it shows with its numbers, for screen readers.
+* Ordinary, non-interactive figures in a lesson stay inline PNGs.
 * Sliders use ``continuous_update=False`` where an update costs more than a few milliseconds.
 * Each builder returns an object with ``.widget`` (what the notebook displays) and an ``update``
   method that is an ordinary function of the control values, so tests can drive it directly.
