@@ -10,6 +10,15 @@ from rnnedu import decay as dc
 from rnnedu.widgets import decay as wd
 
 
+@pytest.fixture(scope="module", autouse=True)
+def private_cache(tmp_path_factory):
+    """Phase diagrams cached in a temporary folder, not the user's cache."""
+    with pytest.MonkeyPatch.context() as mp:
+        path = tmp_path_factory.mktemp("rnnedu-cache")
+        mp.setenv("RNNEDU_CACHE_DIR", str(path))
+        yield path
+
+
 @pytest.fixture(scope="module")
 def explorer():
     return wd.DecayExplorer(H=8, T=50, scale=1.0, activation="tanh", init="gaussian")
@@ -26,7 +35,8 @@ def test_drawn_lines_are_the_computed_profile(explorer):
     xb, yb = explorer.lines["bound"].get_data()
     np.testing.assert_allclose(yb, prof.lags * math.log10(1.3 * lam), rtol=1e-12)
     assert lam == pytest.approx(1.0)  # orthogonal base: every singular value 1
-    assert explorer.ax_decay.get_xlim() == (0.0, 120.0)
+    x0, x1 = explorer.ax_decay.get_xlim()  # stepped limits: the axes move only now and then
+    assert x0 == 0.0 and 120 <= x1 <= 1.5 * 120 and x1 == wd.nice_limit(x1)
     mx, my = explorer.marker.get_data()
     assert (mx[0], my[0]) == (1.3, 120)
     assert prof.regime in explorer.readout.value
@@ -112,3 +122,68 @@ def test_unscaled_randn_weights_overflow_at_scale_3_and_length_300():
         assert not np.isinf(np.asarray(line.get_ydata(), dtype=float)).any()
     # tanh on the same weights: saturation (φ' < 1) pulls the norm back into range, though it still explodes
     assert not ex.compute(3.0, 300, 64, "tanh", "randn").overflow
+
+
+def test_hidden_slider_reaches_a_fixed_set_of_sizes():
+    ex = wd.DecayExplorer(H=10, T=50)
+    assert list(ex.hidden.options) == sorted(set(wd.HIDDEN_SIZES) | {10})
+    assert ex.hidden.value == 10
+
+
+def test_nice_limit_steps():
+    assert [wd.nice_limit(x) for x in (0.5, 1.0, 7.0, 120.0, 126.0, 201.0, 251.0, 999.0)] == \
+        [1.0, 1.0, 8.0, 150.0, 150.0, 250.0, 300.0, 1000.0]
+    assert wd.nice_limit(3.0, minimum=6.0) == 6.0
+
+
+def test_a_new_phase_diagram_is_computed_in_the_background_and_cached_on_disk(private_cache):
+    ex = wd.DecayExplorer(H=4, T=50, activation="tanh", init="gaussian")
+    assert ex.cached_phase("gaussian", "sigmoid", 4) is None
+    ex.activation.value = "sigmoid"   # a control: the diagram is computed off the main path
+    assert ex.status.get_visible() == ex.computing or ex._phase_key == ("gaussian", "sigmoid", 4)
+    assert ex.wait(120)
+    assert ex._phase_key == ("gaussian", "sigmoid", 4) and not ex.status.get_visible()
+    expected = dc.phase_diagram(ex.base("gaussian", 4)[0], wd.PHASE_SCALES, wd.PHASE_LENGTHS, ex.inputs(4),
+                                "sigmoid")
+    np.testing.assert_allclose(ex.phase("gaussian", "sigmoid", 4), expected, rtol=1e-12)
+    shown = np.ma.getdata(ex.mesh.get_array()).reshape(wd.PHASE_LENGTHS.size, wd.PHASE_SCALES.size)
+    np.testing.assert_allclose(shown, np.clip(expected, -20, 20).T, rtol=1e-12)
+    files = list((private_cache / "phase").glob("*.npy"))
+    assert files, "the diagram was not written to the disk cache"
+    fresh = wd.DecayExplorer(H=4, T=50, activation="tanh", init="gaussian")  # a new session: read from disk
+    np.testing.assert_array_equal(fresh.cached_phase("gaussian", "sigmoid", 4), expected)
+    other = wd.DecayExplorer(H=4, T=50, activation="tanh", init="gaussian", seed=7)  # other inputs, other key
+    assert other.cached_phase("gaussian", "sigmoid", 4) is None
+
+
+def test_other_controls_answer_while_a_diagram_is_computed():
+    ex = wd.DecayExplorer(H=4, T=50, activation="tanh", init="gaussian", cache=False)
+    ex.hidden.value = 64           # ~a second of work in the background
+    assert ex.computing and ex.status.get_visible()
+    assert "computing" in ex.status.get_text() and "being computed" in ex.summary.value
+    ex.scale.value = 1.5           # answered at once, from the main thread
+    assert ex.profile.lambda1 == pytest.approx(1.5 * ex.base("gaussian", 64)[1])
+    assert ex.wait(300) and ex._phase_key == ("gaussian", "tanh", 64)
+
+
+def test_summary_states_both_panels_with_numbers(explorer):
+    prof = explorer.update(1.0, 200, 8, "tanh", "gaussian")
+    text = explorer.summary.value
+    assert f"at lag 200 it is 10^{prof.log10_norms[-1]:.1f}" in text
+    assert "H = 8" in text and "s = 1.00" in text and prof.regime in text
+    assert "Right: phase diagram" in text and "T = 200" in text
+
+
+def test_phase_contours_are_matplotlibs(explorer):
+    from matplotlib.figure import Figure
+
+    from rnnedu.plotting.decay import draw_phase_contours
+
+    explorer.update(1.0, 200, 8, "identity", "orthogonal")
+    phase = explorer.phase("orthogonal", "identity", 8)
+    ax = Figure().subplots()
+    sets = draw_phase_contours(ax, wd.PHASE_SCALES, wd.PHASE_LENGTHS, phase)
+    theirs = np.concatenate([np.concatenate(segs) for cs in sets for segs in cs.allsegs if segs])
+    ours = np.concatenate([s for coll in explorer._contours for s in coll.get_segments()])
+    assert ours.shape == theirs.shape
+    np.testing.assert_allclose(np.sort(ours, axis=0), np.sort(theirs, axis=0), rtol=1e-12)

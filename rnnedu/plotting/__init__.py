@@ -11,6 +11,10 @@ from typing import Sequence
 
 import numpy as np
 
+from rnnedu.plotting import style
+
+style.use()  # the colour-blind-safe palette for every lesson plot and widget (rnnedu.plotting.style)
+
 
 def plot_probabilities(ax, a, labels: Sequence[str] | None = None, **bar_kw):
     """Bar chart of a probability vector ``a (K,)`` on ``[0, 1]``; returns the ``BarContainer``."""
@@ -28,7 +32,7 @@ def plot_jacobian(ax, jac, **imshow_kw):
     """Heatmap of a Jacobian ``J (K, K)`` with a diverging colour map centred on 0; returns the image."""
     jac = np.asarray(jac, dtype=float)
     lim = max(float(np.abs(jac).max()), 1e-3)
-    image = ax.imshow(jac, cmap=imshow_kw.pop("cmap", "RdBu_r"), vmin=-lim, vmax=lim, **imshow_kw)
+    image = ax.imshow(jac, cmap=imshow_kw.pop("cmap", style.DIVERGING), vmin=-lim, vmax=lim, **imshow_kw)
     k = jac.shape[0]
     ticks = np.arange(k)
     ax.set_xticks(ticks, [f"$z_{{{j + 1}}}$" for j in ticks])

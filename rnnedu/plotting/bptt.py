@@ -6,6 +6,8 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.ticker import MaxNLocator
 
+from rnnedu.plotting import style
+
 
 def contribution_image(norms, mask=None) -> np.ma.MaskedArray:
     """The array a contribution heatmap shows: ``norms (T, T)`` with the terms outside ``mask`` and
@@ -27,7 +29,7 @@ def plot_contributions(ax, norms, mask=None, *, vmin=None, vmax=None, **imshow_k
     positive = norms[norms > 0]
     hi = vmax if vmax is not None else (float(positive.max()) if positive.size else 1.0)
     lo = vmin if vmin is not None else (max(float(positive.min()), hi * 1e-8) if positive.size else hi * 1e-8)
-    image = ax.imshow(contribution_image(norms, mask), cmap=imshow_kw.pop("cmap", "viridis"),
+    image = ax.imshow(contribution_image(norms, mask), cmap=imshow_kw.pop("cmap", style.SEQUENTIAL),
                       norm=LogNorm(vmin=lo, vmax=hi), origin="upper", interpolation="nearest", **imshow_kw)
     ax.set_facecolor("0.93")
     T = norms.shape[0]
@@ -44,7 +46,7 @@ def plot_hidden_states(ax, hs_example, **imshow_kw):
     """Heatmap of one example's hidden states ``(T, H)`` over time (lesson 4): rows units, columns steps."""
     hs_example = np.asarray(hs_example, dtype=float)
     lim = max(float(np.abs(hs_example).max()), 1e-3)
-    image = ax.imshow(hs_example.T, cmap=imshow_kw.pop("cmap", "RdBu_r"), vmin=-lim, vmax=lim,
+    image = ax.imshow(hs_example.T, cmap=imshow_kw.pop("cmap", style.DIVERGING), vmin=-lim, vmax=lim,
                       aspect="auto", interpolation="nearest", **imshow_kw)
     H = hs_example.shape[1]
     ax.set_yticks(np.arange(0, H, max(1, H // 8)))
@@ -73,7 +75,7 @@ def plot_truncation_error(ax, taus, errors, *, show_marker: bool = True, **line_
     (line,) = ax.plot(taus, np.maximum(errors, 1e-17), marker=".", **line_kw)
     marker = None
     if show_marker:
-        (marker,) = ax.plot(taus[:1], np.maximum(errors[:1], 1e-17), "o", color="C3", ms=9)
+        (marker,) = ax.plot(taus[:1], np.maximum(errors[:1], 1e-17), "o", color=style.RED, ms=9, mfc="none", mew=2)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_yscale("log")
     ax.set_xlabel(r"truncation $\tau$")

@@ -10,6 +10,8 @@ from typing import Sequence
 import numpy as np
 from matplotlib.ticker import FuncFormatter
 
+from rnnedu.plotting import style
+
 
 def plot_confusion(ax, cm, labels: Sequence[str], *, normalize: bool = True, **imshow_kw):
     """Heatmap of a confusion matrix ``cm (K, K)`` (rows: true class, columns: predicted). With
@@ -17,7 +19,7 @@ def plot_confusion(ax, cm, labels: Sequence[str], *, normalize: bool = True, **i
     cm = np.asarray(cm, dtype=float)
     if normalize:
         cm = cm / np.maximum(cm.sum(axis=1, keepdims=True), 1)
-    image = ax.imshow(cm, cmap=imshow_kw.pop("cmap", "Blues"), vmin=0, vmax=1 if normalize else None, **imshow_kw)
+    image = ax.imshow(cm, cmap=imshow_kw.pop("cmap", style.CIVIDIS), vmin=0, vmax=1 if normalize else None, **imshow_kw)
     ticks = np.arange(len(labels))
     ax.set_xticks(ticks, labels, rotation=60, ha="right", fontsize=8)
     ax.set_yticks(ticks, labels, fontsize=8)
@@ -46,7 +48,9 @@ def plot_char_distribution(ax, probs, chars: Sequence[str], **bar_kw):
     probs = np.asarray(probs, dtype=float)
     x = np.arange(probs.size)
     bars = ax.bar(x, probs, color=bar_kw.pop("color", "C0"), **bar_kw)
-    ax.set_xticks(x, ["sp" if c == " " else c for c in chars], fontsize=8)  # DejaVu Sans has no ␣ glyph
+    # DejaVu Sans has no ␣ glyph; the vocabulary's unknown-character symbol "\ufffd" reads as a broken
+    # glyph in a tick, so it is labelled "unk"
+    ax.set_xticks(x, ["sp" if c == " " else "unk" if c == "\ufffd" else c for c in chars], fontsize=8)
     ax.set_ylim(0, 1)
     ax.set_ylabel("probability")
     return bars

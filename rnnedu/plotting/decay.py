@@ -11,6 +11,7 @@ import numpy as np
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from rnnedu.decay import OVERFLOW_LOG10
+from rnnedu.plotting import style
 
 __all__ = ["decay_ylim", "draw_phase_contours", "finite_or_nan", "plot_decay", "plot_phase_diagram",
            "power_of_ten_axis"]
@@ -34,16 +35,17 @@ def plot_decay(ax, lags, log10_norms, log10_bound=None, log10_radius=None, *, la
     ``(λ₁γ)^lag`` (dashed), the eigenvalue guess ``(ργ)^lag`` (dotted, not a bound) and the float64
     limit. Returns ``{"observed", "bound", "radius", "overflow"}`` → artists (``None`` if not drawn)."""
     artists = {}
-    (artists["observed"],) = ax.plot(lags, finite_or_nan(log10_norms), color="C0", lw=2, label=label)
+    (artists["observed"],) = ax.plot(lags, finite_or_nan(log10_norms), color=style.BLUE, ls="-", lw=2, label=label)
     artists["bound"] = None
     artists["radius"] = None
     if log10_bound is not None:
-        (artists["bound"],) = ax.plot(lags, finite_or_nan(log10_bound), color="C3", ls="--", lw=1.5,
+        (artists["bound"],) = ax.plot(lags, finite_or_nan(log10_bound), color=style.RED, ls="--", lw=1.5,
                                       label=r"bound $(\lambda_1\gamma)^{T-k}$")
     if log10_radius is not None:
         (artists["radius"],) = ax.plot(lags, finite_or_nan(log10_radius), color="0.45", ls=":", lw=1.5,
                                        label=r"$(\rho\gamma)^{T-k}$ (not a bound)")
-    artists["overflow"] = ax.axhline(OVERFLOW_LOG10, color="k", lw=1, ls="-.", label="float64 max ≈ 1.8e308")
+    # no legend entry: the line is usually far outside the axes (the overflow note names it when it matters)
+    artists["overflow"] = ax.axhline(OVERFLOW_LOG10, color="k", lw=1, ls="-.")
     ax.set_xlabel("lag $T-k$")
     ax.set_ylabel(r"$\|\partial h_T / \partial h_k\|_2$")
     power_of_ten_axis(ax.yaxis)
@@ -73,7 +75,7 @@ def plot_phase_diagram(ax, scales, lengths, log10_norms, *, limit: float = 20.0,
     z[np.isnan(z) & np.isneginf(np.asarray(log10_norms, dtype=float))] = -limit
     scales = np.asarray(scales, dtype=float)
     lengths = np.asarray(lengths, dtype=float)
-    image = ax.pcolormesh(scales, lengths, z.T, cmap="RdBu_r", vmin=-limit, vmax=limit, shading="nearest")
+    image = ax.pcolormesh(scales, lengths, z.T, cmap=style.DIVERGING, vmin=-limit, vmax=limit, shading="nearest")
     contours = draw_phase_contours(ax, scales, lengths, log10_norms, edge=edge)
     ax.set_xlabel("weight scale $s$")
     ax.set_ylabel("sequence length $T$")

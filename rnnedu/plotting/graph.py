@@ -15,9 +15,13 @@ import numpy as np
 from matplotlib.collections import PatchCollection
 from matplotlib.patches import Circle, FancyArrowPatch
 
+from rnnedu.plotting import style
+
 #: Colours of the node states.
-COLORS = {"idle": "#e8e8e8", "done": "#9fd89f", "current": "#ff9f40", "target": "#c9b3e6", "edge": "0.7",
-          "active_edge": "#e06000"}
+#: Colours of the node states, from the palette (:mod:`rnnedu.plotting.style`); the current node also
+#: gets a thick outline and active edges a thick line, so colour is never the only cue.
+COLORS = {"idle": "#e8e8e8", "done": style.CYAN, "current": style.ORANGE, "target": style.KHAKI, "edge": "0.7",
+          "active_edge": style.DARK_ORANGE}
 
 
 @dataclass
@@ -117,7 +121,7 @@ def draw_graph(ax, positions: Mapping[str, tuple], edges: Sequence[tuple], *, la
                       else (node_radius + 0.04, 0.0, "left", "center"))
     values = {n: ax.text(positions[n][0] + dx, positions[n][1] + dy, "", ha=ha, va=va,
                          fontsize=fontsize - 2, zorder=4,
-                         bbox=dict(boxstyle="round,pad=0.05", fc="white", ec="none", alpha=0.8)) for n in order}
+                         bbox=dict(boxstyle="round,pad=0.12", fc="white", ec="none")) for n in order}  # opaque: no edge shows through
     arrows, arrow_texts = {}, {}
     for src, dst in edges:
         (x0, y0), (x1, y1) = positions[src], positions[dst]
@@ -145,6 +149,13 @@ def draw_graph(ax, positions: Mapping[str, tuple], edges: Sequence[tuple], *, la
     return GraphArtists(nodes, order, texts, values, arrows, arrow_texts)
 
 
+def moving_artists(artists: GraphArtists) -> list:
+    """Everything :func:`highlight` changes, plus what must be drawn over it (the node labels): the
+    artists a widget hands to :class:`rnnedu.widgets.Blit` so a step redraws only the graph."""
+    return [*artists.edges.values(), artists.nodes, *artists.labels.values(), *artists.values.values(),
+            *artists.edge_labels.values()]
+
+
 def freeze_layout(fig, ax) -> None:
     """Give a graph's only axes the whole figure and turn the layout engine off: a graph has no tick
     labels to make room for, and constrained layout would otherwise re-run on every redraw."""
@@ -161,6 +172,7 @@ def highlight(artists: GraphArtists, *, current: Sequence[str] = (), done: Seque
     colors = [COLORS["current"] if n in current else COLORS["target"] if n in target
               else COLORS["done"] if n in done else COLORS["idle"] for n in artists.order]
     artists.nodes.set_facecolors(colors)
+    artists.nodes.set_linewidths([2.6 if n in current else 1.0 for n in artists.order])  # not colour alone
     active = set(active_edges)
     for key, patch in artists.edges.items():
         on = key in active

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnnedu.mlp import MLP, mlp_forward
+from rnnedu.plotting import style
 from rnnedu.toydata import grid
 
 
@@ -18,7 +19,7 @@ def plot_loss_curve(ax, losses, **line_kw):
     return line
 
 
-def plot_decision_boundary(ax, net: MLP, x, y, *, steps: int = 200, cmap: str = "RdBu"):
+def plot_decision_boundary(ax, net: MLP, x, y, *, steps: int = 200, cmap: str = style.DIVERGING):
     """Filled contours of P(class 1) of a two-class softmax ``net`` over a grid around ``x (N, 2)``,
     the 0.5 contour, and the points coloured by label ``y (N,)``; returns ``(contourf, contour, scatter)``."""
     x = np.asarray(x, dtype=float)

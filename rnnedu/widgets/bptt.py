@@ -12,6 +12,7 @@ import numpy as np
 
 from rnnedu.activations import ACTIVATIONS
 from rnnedu.gradcheck import relative_error
+from rnnedu.plotting import style
 from rnnedu.plotting.bptt import (
     contribution_image,
     plot_contributions,
@@ -19,7 +20,7 @@ from rnnedu.plotting.bptt import (
     plot_unit_traces,
 )
 from rnnedu.rnn import bptt_contributions, bptt_trace, rnn_forward, truncation_mask
-from rnnedu.widgets import Blit, live_figure, make_stepper
+from rnnedu.widgets import Blit, live_figure, make_stepper, nice_limit, summary_html
 
 
 def _orthogonal(rng, n: int) -> np.ndarray:
@@ -44,17 +45,27 @@ class ForwardExplorer:
         self.h0 = np.zeros((1, H))
         self.fig, self.ax = live_figure(figsize=(6.4, 3.0))
         self.lines = plot_unit_traces(self.ax, np.zeros((T, H)), lw=1.4)
+        for i, line in enumerate(self.lines):
+            line.set_label(f"unit {i + 1}")
+        # a figure legend right of the axes: it stays in the saved background when the axes are redrawn
+        self.fig.legend(handles=self.lines, loc="outside right upper", fontsize="small", frameon=False,
+                        handlelength=2.2)
         self.ax.set_xlim(1, T)
+        self._ylim = None
         self.rho = W.FloatSlider(value=0.9, min=0.0, max=1.6, step=0.05, description="ρ (W_hh)",
                                  continuous_update=True, readout_format=".2f")
         self.scale = W.FloatSlider(value=1.0, min=0.0, max=3.0, step=0.1, description="input ×",
                                    continuous_update=True, readout_format=".1f")
         self.activation = W.Dropdown(options=list(ACTIVATIONS), value="tanh", description="φ")
         self.readout = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(width="650px"))
         for c in (self.rho, self.scale, self.activation):
             c.observe(self._on_change, names="value")
         controls = W.VBox([self.rho, self.scale, self.activation, self.readout], layout=W.Layout(width="320px"))
-        self.widget = W.HBox([controls, self.fig.canvas])
+        self.widget = W.HBox([controls, W.VBox([self.fig.canvas, self.summary])])
+        # The lines and the title move; the axes only when the stepped y-limit changes (nice_limit):
+        # blit them over a saved background instead of a full draw (~3× less work per press).
+        self.blit = Blit(self.fig, [*self.lines, self.ax.title], panels=[self.ax])
         self.update(self.rho.value, self.scale.value, self.activation.value)
 
     def _on_change(self, _change=None) -> None:
@@ -66,13 +77,22 @@ class ForwardExplorer:
                          activation)[:, 0, :]  # (T, H)
         for line, unit in zip(self.lines, hs.T):
             line.set_ydata(unit)
-        lim = max(float(np.abs(hs).max()), 1e-3) * 1.1
-        self.ax.set_ylim(-lim if activation not in ("sigmoid", "relu") else -0.05 * lim, lim)
+        lim = nice_limit(max(float(np.abs(hs).max()), 1e-3), minimum=1e-3)  # tanh: ±1 whatever ρ
+        ylim = (-lim if activation not in ("sigmoid", "relu") else -0.05 * lim, lim)
         self.ax.set_title(rf"$h_t = \mathrm{{{activation}}}(x_t W_{{xh}} + h_{{t-1}} W_{{hh}})$, $\rho = {rho:.2f}$")
+        full = ylim != self._ylim
+        if full:
+            self.ax.set_ylim(*ylim)
+            self._ylim = ylim
+        self.blit.update(panels=full)
         norms = np.linalg.norm(hs, axis=1)
+        biggest = float(np.abs(hs).max())
         self.readout.value = (f"‖h_1‖ = {norms[0]:.3f}, ‖h_T‖ = {norms[-1]:.3g}<br>"
-                              f"largest |h| = {float(np.abs(hs).max()):.3g}")
-        self.fig.canvas.draw_idle()
+                              f"largest |h| = {biggest:.3g}")
+        last = ", ".join(f"{v:+.2f}" for v in hs[-1])
+        self.summary.value = (summary_html(f"{self.H} lines, one per hidden unit, h_t against the step t = 1 … {self.T} "
+                              f"for φ = {activation}, ρ = {rho:.2f}, input × {input_scale:.1f}: the largest |h_t| is "
+                              f"{biggest:.3g}, ‖h_T‖ = {norms[-1]:.3g}; h_T = ({last})."))
         return hs
 
 
@@ -101,7 +121,7 @@ class BPTTStepper:
         self.fig, (self.ax_delta, self.ax_w) = live_figure(figsize=(7.6, 3.0), ncols=2)
         d = self.trace.deltas[:, example, :].T  # (H, T)
         lim = max(float(np.abs(d).max()), 1e-12)
-        self.delta_image = self.ax_delta.imshow(np.ma.masked_all(d.shape), cmap="RdBu_r", vmin=-lim, vmax=lim,
+        self.delta_image = self.ax_delta.imshow(np.ma.masked_all(d.shape), cmap=style.DIVERGING, vmin=-lim, vmax=lim,
                                                 aspect="auto", interpolation="nearest")
         self.ax_delta.set_facecolor("0.93")
         self.ax_delta.set_xticks(np.arange(T), [str(t + 1) for t in range(T)])
@@ -109,17 +129,18 @@ class BPTTStepper:
         self.ax_delta.set_ylabel("hidden unit")
         (self.cursor,) = self.ax_delta.plot([T - 1, T - 1], [-0.5, H - 0.5], color="k", lw=2)
         wlim = max(float(np.abs(self.full_W_hh).max()), 1e-12)
-        self.w_image = self.ax_w.imshow(np.zeros((H, H)), cmap="RdBu_r", vmin=-wlim, vmax=wlim,
+        self.w_image = self.ax_w.imshow(np.zeros((H, H)), cmap=style.DIVERGING, vmin=-wlim, vmax=wlim,
                                         interpolation="nearest")
         self.ax_w.set_title(r"running $dW_{hh} = \sum_{s \geq t} h_{s-1}^\top \delta_s$")
         self.ax_w.set_xticks([])
         self.ax_w.set_yticks([])
         self.fig.colorbar(self.w_image, ax=self.ax_w, shrink=0.8)
         self.readout = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(width="760px"))
         # a step changes only these: blit them over the saved background instead of a full redraw
         self.blit = Blit(self.fig, [self.delta_image, self.cursor, self.w_image, self.ax_delta.title])
         self.stepper = make_stepper(T, self.update, description="back", interval_ms=700)
-        self.widget = W.VBox([self.stepper.widget, W.HBox([self.fig.canvas, self.readout])])
+        self.widget = W.VBox([self.stepper.widget, W.HBox([self.fig.canvas, self.readout]), self.summary])
 
     def update(self, i: int) -> dict:
         """Show the state after ``i + 1`` backward steps (``δ_T … δ_t`` with ``t = T − i``, 1-based)."""
@@ -139,10 +160,18 @@ class BPTTStepper:
             "future_norm": float(np.linalg.norm(self.trace.dh_next[t])),
             "rel_error": relative_error(running, self.full_W_hh),
         }
+        self.blit.update()  # the image first: its message reaches the browser before the texts
         self.readout.value = (f"<b>t = {info['t']}</b><br>‖δ_t‖ = {info['delta_norm']:.4f}<br>"
                               f"‖δ_(t+1) W_hhᵀ‖ = {info['future_norm']:.4f}<br>"
                               f"running dW_hh vs full:<br>relative error {info['rel_error']:.2e}")
-        self.blit.update()
+        H = self.trace.deltas.shape[2]
+        shown = self.trace.deltas[t, self.example]
+        self.summary.value = (summary_html(f"Backward step {i + 1} of {self.T}: left, δ_t of example {self.example + 1} "
+                              f"as an image of {H} hidden units × {self.T} steps (blue negative, red positive), filled in "
+                              f"for t = {t + 1} … {self.T}; δ_{t + 1} = ("
+                              + ", ".join(f"{v:+.3f}" for v in shown)
+                              + f"). Right: the running dW_hh ({H} × {H}), relative error to the full gradient "
+                              f"{info['rel_error']:.2e}."))
         return info
 
 
@@ -180,9 +209,15 @@ class ContributionExplorer:
         self.param = W.ToggleButtons(options=list(self.PARAMS), value="W_hh", description="W",
                                      style={"button_width": "60px"})
         self.readout = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(width="760px"))
         self.tau.observe(self._on_change, names="value")
         self.param.observe(self._on_change, names="value")
-        self.widget = W.VBox([W.HBox([self.tau, self.param]), self.fig.canvas, self.readout])
+        self.widget = W.VBox([W.HBox([self.tau, self.param]), self.fig.canvas, self.readout, self.summary])
+        # One y-range for every parameter's error curve, so that neither τ nor the parameter moves an
+        # axis: both only change the image, the curve, the marker and the title, blitted over the axes.
+        top = max(1.0, max(float(np.max(e)) for e in self.errors.values()) * 2)
+        self.ax_err.set_ylim(1e-17, top)
+        self.blit = Blit(self.fig, [self.image, self.err_line, self.marker, self.ax_err.title])
         self.update(self.tau.value, "W_hh")
 
     def _on_change(self, _change=None) -> None:
@@ -195,23 +230,34 @@ class ContributionExplorer:
         tau = int(np.clip(tau, 1, self.T))
         norms = self.norms[param]
         self.image.set_data(contribution_image(norms, self.masks[tau - 1]))
-        if param != self._shown_param:  # a new parameter: rescale colours and the error curve once
+        full = param != self._shown_param
+        if full:  # a new parameter: rescale colours and the error curve once
             positive = norms[norms > 0]
             if positive.size:
                 hi = float(positive.max())
                 self.image.set_clim(max(float(positive.min()), hi * 1e-8), hi)
             errors = np.maximum(self.errors[param], 1e-17)
             self.err_line.set_ydata(errors)
-            self.ax_err.set_ylim(1e-17, max(1.0, float(errors.max()) * 2))
             self.ax_err.set_title(rf"${self.LABELS[param]}$: BPTT($\tau$) vs full")
             self._shown_param = param
         err = float(self.errors[param][tau - 1])
         self.marker.set_data([tau], [max(err, 1e-17)])
         kept = int(self.masks[tau - 1].sum())
+        # the image first: its message reaches the browser before the texts (a typeset formula or a
+        # long text would otherwise hold it back)
+        self.blit.update()
         self.readout.value = (f"τ = {tau}: keeps {kept} of {self.T * (self.T + 1) // 2} terms (t, k) with "
                               f"0 ≤ t − k &lt; τ; relative error of d{param}: {err:.2e}")
-        self.fig.canvas.draw_idle()
+        kept_norm = float(np.sqrt((norms[self.masks[tau - 1]] ** 2).sum()))
+        total_norm = float(np.sqrt((norms[np.tril(np.ones_like(norms, dtype=bool))] ** 2).sum()))
+        self.summary.value = (
+            summary_html(f"Left: heatmap of the norms of the (t, k) terms of d{param}, rows t = 1 … {self.T} (loss step), "
+            f"columns k (step where the weight acts), log colour scale; the {kept} terms with t − k &lt; {tau} are "
+            f"coloured, the rest grey (root of the summed squares kept: {kept_norm:.3g} of {total_norm:.3g}). "
+            f"Right: relative error of BPTT(τ) against full BPTT for τ = 1 … {self.T} on a log axis, "
+            f"marker at τ = {tau}: {err:.2e}."))
         return err
+
 
 
 def contribution_explorer(dhs, xs, hs, h0, W_xh, W_hh, activation: str = "tanh", tau=None) -> ContributionExplorer:

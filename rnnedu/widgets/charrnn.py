@@ -16,8 +16,9 @@ import numpy as np
 
 from rnnedu.charrnn import next_char_distribution, predict_proba, sample, top_k
 from rnnedu.data import Vocab
+from rnnedu.plotting import style
 from rnnedu.plotting.charrnn import plot_char_distribution, plot_class_probabilities
-from rnnedu.widgets import Blit, live_figure
+from rnnedu.widgets import Blit, live_figure, summary_html
 
 
 def _freeze_layout(fig) -> None:
@@ -43,8 +44,10 @@ class NameClassifierBox:
         self.text = W.Text(value=name, description="name", continuous_update=True,
                            placeholder="type a surname", layout=W.Layout(width="260px"))
         self.readout = W.HTML(layout=W.Layout(height="90px"))
+        self.summary = W.HTML(layout=W.Layout(width="780px"))
         self.text.observe(lambda change: self.update(change["new"]), names="value")
-        self.widget = W.HBox([W.VBox([self.text, self.readout], layout=W.Layout(width="300px")), self.fig.canvas])
+        self.widget = W.VBox([W.HBox([W.VBox([self.text, self.readout], layout=W.Layout(width="300px")),
+                                      self.fig.canvas]), self.summary])
         self.blit = Blit(self.fig, list(self.bars))  # fixed axes: only the bars change
         self.update(name)
         _freeze_layout(self.fig)
@@ -67,6 +70,14 @@ class NameClassifierBox:
         for i, (bar, p) in enumerate(zip(self.bars, probs)):
             bar.set_width(p)
             bar.set_color("C0" if i in top else "0.7")
+            bar.set_hatch("//" if i in top else None)  # the top k differ by more than colour
+            if hasattr(bar, "set_hatchcolor"):
+                bar.set_hatchcolor("white")
+        self.summary.value = (summary_html("Horizontal bars: P(language | name) for each of the "
+                              f"{len(self.languages)} languages on a 0–1 axis" +
+                              (f" for {html.escape(name)!r}; the top {self.k} (blue, hatched): " +
+                               ", ".join(f"{html.escape(lang)} {p:.1%}" for lang, p in best) if best else
+                               "; no name typed") + "."))
         self.blit.update()
         return best
 
@@ -103,9 +114,11 @@ class SamplerBox:
         self.length = W.IntSlider(value=n_chars, min=20, max=600, step=20, description="length",
                                   continuous_update=False)
         self.output = W.HTML(layout=W.Layout(height="110px", overflow="auto", width="640px"))
+        self.summary = W.HTML(layout=W.Layout(width="640px"))
         for control in (self.text, self.temperature, self.length):
             control.observe(self._on_change, names="value")
-        self.widget = W.VBox([W.HBox([self.text, self.temperature, self.length]), self.output, self.fig.canvas])
+        self.widget = W.VBox([W.HBox([self.text, self.temperature, self.length]), self.output, self.fig.canvas,
+                              self.summary])
         # fixed axes: only the bars and the two titles change
         self.blit = Blit(self.fig, [*self.bars, *self.freq_bars, self.title, self.freq_title])
         self.update(prefix, temperature, n_chars)
@@ -119,7 +132,7 @@ class SamplerBox:
             probs = next_char_distribution(self.params, self.vocab, prefix, temperature)
             text = sample(self.params, self.vocab, prefix, int(n_chars), temperature, np.random.default_rng(self.seed))
         except ValueError as exc:  # e.g. an empty prefix with no space in the vocabulary
-            self.output.value = f"<span style='color:#b35900'>{html.escape(str(exc))}</span>"
+            self.output.value = f"<span style='color:{style.DARK_ORANGE}'>{html.escape(str(exc))}</span>"
             return ""
         for bar, p in zip(self.bars, probs):
             bar.set_height(p)
@@ -128,9 +141,18 @@ class SamplerBox:
             bar.set_height(f)
         self.title.set_text(f"next character after {prefix[-12:]!r} at τ = {temperature:.2f}")
         self.freq_title.set_text(f"character frequencies in the {len(text)}-character sample")
+        self.blit.update()  # the image first: its message reaches the browser before the texts
         self.output.value = (f"<pre style='white-space:pre-wrap;margin:0'><b>{html.escape(prefix)}</b>"
                              f"{html.escape(text)}</pre>")
-        self.blit.update()
+        order = np.argsort(-probs, kind="stable")[:3]
+        name = lambda i: "space" if self.vocab.itos[i] == " " else repr(self.vocab.itos[i])  # noqa: E731
+        common = np.argsort(-freq, kind="stable")[:3]
+        self.summary.value = (summary_html("Top panel: bars of the next-character distribution after "
+                              f"{html.escape(repr(prefix[-12:]))} at τ = {temperature:.2f}; most likely "
+                              + ", ".join(f"{html.escape(name(i))} {probs[i]:.1%}" for i in order)
+                              + f". Bottom panel: character frequencies of the {len(text)}-character sample "
+                              "(orange bars; black ticks: the reference text); most frequent "
+                              + ", ".join(f"{html.escape(name(i))} {freq[i]:.1%}" for i in common) + "."))
         return text
 
 

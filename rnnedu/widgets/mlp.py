@@ -8,13 +8,15 @@ panel shows eq. (2.4), (2.5) or (2.6) with the numbers of the first example subs
 
 from __future__ import annotations
 
+import html
+
 import ipywidgets as W
 import numpy as np
 
 from rnnedu.mlp import MLP, MLPGradients, mlp_backward, mlp_forward
 from rnnedu.activations import activation_derivative
 from rnnedu.plotting import graph
-from rnnedu.widgets import live_figure, make_stepper
+from rnnedu.widgets import Blit, after_image, live_figure, make_stepper, summary_html
 
 
 def _row(v) -> str:
@@ -55,9 +57,14 @@ class DeltaStepper:
                          fontsize=9)
         self.ax.set_ylim(-(max(sizes) - 1) / 2 - 0.9, (max(sizes) - 1) / 2 + 1.3)
         graph.freeze_layout(self.fig, self.ax)
+        # a step recolours the graph and rewrites its numbers: blit those over the layer captions
+        self.blit = Blit(self.fig, graph.moving_artists(self.artists))
         self.formula = W.HTMLMath(layout=W.Layout(min_height="90px"))
+        self.summary = W.HTML(layout=W.Layout(max_width=f"{int(figsize[0] * 100) + 160}px"))
+        self._live = False  # texts at once while building (and in tests); a moment after the image later
         self.stepper = make_stepper(len(self.steps), self.update, interval_ms=interval_ms)
-        self.widget = W.VBox([self.stepper.widget, self.fig.canvas, self.formula])
+        self.widget = W.VBox([self.stepper.widget, self.fig.canvas, self.summary, self.formula])
+        self._live = True
 
     def _latex(self, kind: str, s: int) -> str:
         net, c, g = self.net, self.cache, self.grads
@@ -96,8 +103,21 @@ class DeltaStepper:
         values = {f"{t}:{i}": f"{self.grads.delta[t][0, i]:+.3f}" for t in done_layers | ({s} if kind == "delta" else set())
                   for i in range(sizes[t])}
         graph.highlight(self.artists, current=current, done=done, active_edges=active, values=values)
-        self.formula.value = f"$${self._latex(kind, s)}$$"
-        self.fig.canvas.draw_idle()
+        self.blit.update()  # the image first; the formula (typeset by MathJax) and texts a moment later
+
+        def texts():
+            self.formula.value = f"$${self._latex(kind, s)}$$"
+            layer = "the output layer" if s == self.net.n_layers else f"layer {s}"
+            what = (f"δ of {layer} (eq. 2.4)" if kind == "delta" and s == self.net.n_layers else
+                    f"δ of {layer} from the layer above (eq. 2.5)" if kind == "delta" else
+                    f"the gradient of W({s}) from a({s - 1}) and δ({s}) (eq. 2.6)")
+            deltas = "; ".join(f"δ({t}) = (" + ", ".join(f"{v:+.3f}" for v in self.grads.delta[t][0]) + ")"
+                               for t in sorted(done_layers | ({s} if kind == "delta" else set()), reverse=True))
+            self.summary.value = (summary_html(f"Step {step + 1} of {len(self.steps)}: {html.escape(what)}. "
+                                  f"Layers drawn left (input) to right (output); the current layer is orange with a "
+                                  f"thick outline, finished layers cyan. {html.escape(deltas)}."))
+
+        after_image(texts) if self._live else texts()
         return kind, s
 
 

@@ -8,6 +8,7 @@ unrolled network (``rnnedu.ordered.scalar_rnn_system`` with ``rnnedu.plotting.gr
 
 from __future__ import annotations
 
+import html
 import re
 
 from typing import Mapping
@@ -16,7 +17,7 @@ import ipywidgets as W
 
 from rnnedu.ordered import OrderedStep, OrderedSystem, ordered_derivatives
 from rnnedu.plotting import graph
-from rnnedu.widgets import live_figure, make_stepper
+from rnnedu.widgets import Blit, after_image, live_figure, make_stepper, summary_html
 
 
 def _num(x: float) -> str:
@@ -61,11 +62,15 @@ class OrderedStepper:
                                         labels={n: f"${system[n].tex}$" for n in names}, edge_labels=labels,
                                         values_at=values_at)
         graph.freeze_layout(self.fig, self.ax)
+        self.blit = Blit(self.fig, graph.moving_artists(self.artists))  # a step changes only the graph
         self.formula = W.HTMLMath(layout=W.Layout(min_height="70px"))
-        self.table = W.HTMLMath()
+        self.table = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(max_width=f"{int(width * 100) + 40}px"))
+        self._live = False  # texts at once while building (and in tests); a moment after the image later
         self.stepper = make_stepper(len(self.trace), self.update, interval_ms=interval_ms,
                                     description="step")
-        self.widget = W.VBox([self.stepper.widget, self.fig.canvas, self.formula, self.table])
+        self.widget = W.VBox([self.stepper.widget, self.fig.canvas, self.summary, self.formula, self.table])
+        self._live = True
 
     def update(self, step: int) -> OrderedStep:
         """Show trace step ``step`` (0 = the last variable)."""
@@ -78,12 +83,24 @@ class OrderedStepper:
                         active_edges=[(st.name, t.later) for t in st.terms]
                         + ([(st.name, self.system.target.name)] if st.direct else []),
                         values=shown)
-        self.formula.value = f"$${st.latex(self.system)}$$"
-        rows = "".join(f"<tr><td>{_tex_to_html(self.system[s.name].tex)}</td><td>{_num(s.direct)}</td>"
-                       f"<td><b>{_num(s.total)}</b></td></tr>" for s in self.trace[:step + 1])
-        self.table.value = ("<table><tr><th>variable</th><th>partial ∂</th><th>ordered ∂⁺</th></tr>"
-                            f"{rows}</table>")
-        self.fig.canvas.draw_idle()
+        self.blit.update()  # the image first; the formula (typeset by MathJax) and texts a moment later
+
+        def texts():
+            self.formula.value = f"$${st.latex(self.system)}$$"
+            rows = "".join(f"<tr><td>{_tex_to_html(self.system[s.name].tex)}</td><td style='text-align:right'>"
+                           f"{_num(s.direct)}</td><td style='text-align:right'><b>{_num(s.total)}</b></td></tr>"
+                           for s in self.trace[:step + 1])
+            self.table.value = ("<table style='border-collapse:separate;border-spacing:14px 2px'>"
+                                "<tr><th style='text-align:left'>variable</th><th style='text-align:right'>partial ∂</th>"
+                                f"<th style='text-align:right'>ordered ∂⁺</th></tr>{rows}</table>")
+            later = ", ".join(t.later for t in st.terms)
+            self.summary.value = (summary_html(f"Step {step + 1} of {len(self.trace)}: the ordered derivative of "
+                                  f"{html.escape(st.name)} (orange, thick outline) = {_num(st.total)}, from its direct "
+                                  f"partial {_num(st.direct)}" + (f" and the later variables {html.escape(later)}" if later else "")
+                                  + f"; {len(finished)} variable(s) finished (cyan), the target "
+                                  f"{html.escape(self.system.target.name)} in khaki."))
+
+        after_image(texts) if self._live else texts()
         return st
 
 

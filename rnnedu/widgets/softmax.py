@@ -9,7 +9,7 @@ import numpy as np
 
 from rnnedu import plotting
 from rnnedu.softmax import softmax, softmax_jacobian
-from rnnedu.widgets import Blit, live_figure
+from rnnedu.widgets import Blit, live_figure, summary_html
 
 
 SLIDER_LAYOUT = W.Layout(width="340px")  # room for the value readout right of each slider
@@ -42,11 +42,12 @@ class SoftmaxExplorer:
         self.temperature = W.FloatLogSlider(value=temperature, base=10, min=-1, max=1, step=0.05,
                                             description="T", readout_format=".2f", layout=SLIDER_LAYOUT)
         self.readout = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(width="720px"))
         for s in [*self.sliders, self.temperature]:
             s.observe(self._on_change, names="value")
         # Controls above the figure: fits a notebook column of ~750 px with the file browser open.
         controls = W.HBox([W.VBox(self.sliders[:2] + [self.temperature]), W.VBox(self.sliders[2:] + [self.readout])])
-        self.widget = W.VBox([controls, self.fig.canvas])
+        self.widget = W.VBox([controls, self.fig.canvas, self.summary])
         self.update(z, temperature)
 
     def _on_change(self, _change=None) -> None:
@@ -60,9 +61,17 @@ class SoftmaxExplorer:
         for bar, p in zip(self.bars, a):
             bar.set_height(p)
         self.image.set_data(jac)
+        self.blit.update()  # the image first: its message reaches the browser before the texts
         self.readout.value = (f"a = [{', '.join(f'{p:.3f}' for p in a)}]<br>"
                               f"entropy = {float(-(a * np.log(np.maximum(a, 1e-300))).sum()):.3f} nats")
-        self.blit.update()
+        top = int(np.argmax(a))
+        self.summary.value = (summary_html(f"Left: bars of the probabilities a = softmax(z / T) at T = {float(temperature):.2f}: "
+                              + ", ".join(f"a{i + 1} = {p:.3f}" for i, p in enumerate(a))
+                              + f" (largest a{top + 1}). Right: the Jacobian ∂a_i/∂z_j as a blue–red heatmap "
+                              f"from −0.25 to 0.25; diagonal "
+                              + ", ".join(f"{v:.3f}" for v in np.diag(jac))
+                              + f"; most negative off-diagonal entry {float((jac - np.diag(np.diag(jac))).min()):.3f}."
+                              ""))
         return a, jac
 
 

@@ -15,7 +15,8 @@ import numpy as np
 from matplotlib.ticker import NullLocator
 
 from rnnedu.train import clip_grad_norm, clip_grad_value, global_norm, gradient_cosine
-from rnnedu.widgets import Blit, live_figure
+from rnnedu.plotting import style
+from rnnedu.widgets import Blit, live_figure, summary_html
 
 
 class ClippingExplorer:
@@ -41,14 +42,14 @@ class ClippingExplorer:
         # Markers of a Line2D, not a scatter: its y-data are updated in place and it draws faster.
         (self.pts_norm,) = self.ax_entries.plot(self.raw, self.raw, ls="", marker="o", ms=2.8, color="C0",
                                                 label="by global norm (7.6)")
-        (self.pts_value,) = self.ax_entries.plot(self.raw, self.raw, ls="", marker="o", ms=2.8, color="C1",
+        (self.pts_value,) = self.ax_entries.plot(self.raw, self.raw, ls="", marker="s", ms=2.6, color="C1",
                                                  label="element-wise (7.7)")
         self.ax_entries.set_xlim(-lim, lim)
         self.ax_entries.set_ylim(-lim, lim)
         self.ax_entries.set_xlabel("raw gradient entry $g_i$")
         self.ax_entries.set_ylabel("clipped entry")
         self.ax_cos.semilogx(self.c_grid, np.ones_like(self.c_grid), color="C0", label="by global norm")
-        self.ax_cos.semilogx(self.c_grid, self.cos_value, color="C1", label="element-wise")
+        self.ax_cos.semilogx(self.c_grid, self.cos_value, color="C1", ls="--", label="element-wise")
         self.marker = self.ax_cos.axvline(c, color="k", ls=":", lw=1)
         self.ax_cos.axvline(self.norm, color="0.6", lw=1)
         self.ax_cos.text(self.norm, 0.02, r" $\|g\|$", color="0.4", transform=self.ax_cos.get_xaxis_transform())
@@ -69,8 +70,9 @@ class ClippingExplorer:
                                        readout_format=".3g", continuous_update=True,
                                        layout=W.Layout(width="420px"))
         self.readout = W.HTML()
+        self.summary = W.HTML(layout=W.Layout(width="720px"))
         self.slider.observe(lambda change: self.update(change["new"]), names="value")
-        self.widget = W.VBox([W.HBox([self.slider, self.readout]), self.fig.canvas])
+        self.widget = W.VBox([W.HBox([self.slider, self.readout]), self.fig.canvas, self.summary])
         self.blit = Blit(self.fig, [self.pts_norm, self.pts_value, self.marker])  # fixed axes: blit these
         self.update(self.slider.value)
 
@@ -91,11 +93,18 @@ class ClippingExplorer:
             "norm_after_value_clip": global_norm(by_value),
             "fraction_cut": float(np.mean(np.abs(self.raw) > c)),
         }
-        self.readout.value = (f"<span style='color:#1f77b4'>● by global norm (7.6)</span> &nbsp; "
-                              f"<span style='color:#ff7f0e'>● element-wise (7.7)</span><br>"
+        self.blit.update()  # the image first: its message reaches the browser before the texts
+        # coloured symbols, text in the text colour: orange text on white would be hard to read
+        self.readout.value = (f"<span style='color:{style.BLUE}'>●</span> by global norm (7.6) &nbsp; "
+                              f"<span style='color:{style.ORANGE}'>■</span> element-wise (7.7)<br>"
                               f"‖g‖ = {self.norm:.3g} · entries cut element-wise: {out['fraction_cut']:.0%}<br>"
                               f"cos by norm = {out['cos_norm']:.3f}, cos element-wise = {out['cos_value']:.3f}")
-        self.blit.update()
+        self.summary.value = (summary_html(f"Left: each of the {self.raw.size} gradient entries, clipped against raw, at "
+                              f"c = {c:.3g}: by global norm (blue circles) every entry is scaled by "
+                              f"{min(1.0, c / self.norm):.3g} (‖g‖ = {self.norm:.3g}); element-wise (orange squares) "
+                              f"{out['fraction_cut']:.0%} of the entries are cut to ±c. Right: cosine between clipped and "
+                              f"raw gradient against c (log axis): 1 by norm, {out['cos_value']:.3f} element-wise at this c."
+                              ""))
         return out
 
 

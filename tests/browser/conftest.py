@@ -74,10 +74,10 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if not results:
         return
     tr = terminalreporter
-    tr.section("lessons in JupyterLab (headless Chromium): key press -> new image, per slider")
+    tr.section("lessons in JupyterLab (headless Chromium): key press -> new image, per control")
     for r in results:
         tr.write_line(f"{r.notebook}: load {r.load_s:.1f} s, run all {r.run_s:.1f} s, total {r.total_s:.1f} s, "
-                      f"{r.widget_outputs} widget outputs, {len(r.sliders)} sliders")
+                      f"{r.widget_outputs} widget outputs, {len(r.sliders)} controls")
     tr.write_line(harness.latency_table(results))
-    tr.write_line(f"(no timed assertion; target {harness.LATENCY_TARGET_MS:.0f} ms median; "
+    tr.write_line(f"(guard: median <= {harness.LATENCY_GUARD_MS:.0f} ms per control; target {harness.LATENCY_TARGET_MS:.0f} ms median; "
                   f"details in {harness.BUILD / 'results.json'})")
