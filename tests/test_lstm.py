@@ -70,9 +70,9 @@ def test_lstm_backward_random_shapes_every_parameter(seed, T, B, D, H, with_dcs)
         # resolve relatively; then its absolute error must be at round-off level instead.
         assert r.ok or np.max(np.abs(r.analytic - r.numerical)) < 1e-9, (T, B, D, H, r)
     r = check_gradient(lambda v: _loss(params, xs, v, c0, G, K), h0, grads["h0"], name="h0", tol=1e-7)
-    assert r.ok, (T, B, D, H, r)
+    assert r.ok or np.max(np.abs(r.analytic - r.numerical)) < 1e-9, (T, B, D, H, r)   # same reason as above
     r = check_gradient(lambda v: _loss(params, xs, h0, v, G, K), c0, grads["c0"], name="c0", tol=1e-7)
-    assert r.ok, (T, B, D, H, r)
+    assert r.ok or np.max(np.abs(r.analytic - r.numerical)) < 1e-9, (T, B, D, H, r)
 
 
 def test_lstm_forward_matches_the_equations_written_out():
