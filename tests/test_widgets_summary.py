@@ -120,10 +120,14 @@ def test_sampler_summary_gives_the_likeliest_next_characters():
     assert f"{probs[top]:.1%}" in box.summary.value and "60-character sample" in box.summary.value
 
 
-def test_in_a_kernel_the_formula_follows_the_image():
-    # With an event loop running (as in a kernel's comm handler) the texts are set a moment after the
-    # image, so the browser paints the image before it typesets the formula; without one, at once.
+def test_in_a_kernel_the_formula_follows_the_image(monkeypatch):
+    # In a kernel, with its event loop running (as in a comm handler), the texts are set a moment after
+    # the image, so the browser paints the image before it typesets the formula; elsewhere, at once.
+    # The loop runs in a thread of its own: the browser tests leave playwright's loop in this one.
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    import rnnedu.widgets
 
     st = ordered_stepper(rn.werbos_example(), {"z1": 1.0})
     first = st.formula.value
@@ -135,7 +139,9 @@ def test_in_a_kernel_the_formula_follows_the_image():
         return st.formula.value
 
     reference = ordered_stepper(rn.werbos_example(), {"z1": 1.0})
-    reference.update(1)  # no loop: at once
+    reference.update(1)  # not in a kernel: at once
     assert reference.formula.value != first
-    assert asyncio.run(press()) == reference.formula.value
+    monkeypatch.setattr(rnnedu.widgets, "_in_kernel", lambda: True)
+    with ThreadPoolExecutor(1) as pool:
+        assert pool.submit(asyncio.run, press()).result() == reference.formula.value
     assert st.summary.value == reference.summary.value and "Step 2 of" in st.summary.value

@@ -86,11 +86,21 @@ def after_image(set_texts: Callable[[], None], delay_s: float = 0.03) -> None:
     on screen first. Texts set by an earlier press never overwrite a later one (call_later keeps order).
     """
     try:
-        loop = asyncio.get_running_loop()
+        loop = asyncio.get_running_loop() if _in_kernel() else None
     except RuntimeError:
+        loop = None
+    if loop is None:
         set_texts()
         return
     loop.call_later(delay_s, set_texts)
+
+
+def _in_kernel() -> bool:
+    """True inside a Jupyter kernel. An event loop alone is not enough: playwright's sync API (the
+    browser tests, in the same pytest process) leaves one running in the main thread."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    return shell is not None and getattr(shell, "kernel", None) is not None
 
 
 def summary_html(text: str) -> str:
