@@ -30,6 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rnnedu._checks import as_float_array, check_shape
+from rnnedu.gated import _check_inputs  # the same xs rules as the GRU: dtype, ids, shape
 from rnnedu.activations import apply_activation
 from rnnedu.decay import init_recurrent
 
@@ -85,21 +86,6 @@ def _check_params(params) -> tuple[int, int]:
         check_shape(as_float_array(params[f"W_h{q}"], f"W_h{q}"), f"W_h{q}", (H, H))
         check_shape(as_float_array(params[f"b_{q}"], f"b_{q}"), f"b_{q}", (H,))
     return D, H
-
-
-def _check_inputs(xs, D: int):
-    xs = np.asarray(xs)
-    if xs.ndim < 2 or xs.size == 0:
-        raise ValueError(f"xs must be a non-empty sequence (T, B, D) or token ids (T, B), got shape {xs.shape}")
-    if np.issubdtype(xs.dtype, np.integer):
-        if xs.ndim != 2:
-            raise ValueError(f"token ids must have shape (T, B), got {xs.shape}")
-        if xs.min() < 0 or xs.max() >= D:
-            raise ValueError(f"token ids must lie in [0, {D}); found {int(xs.min())} … {int(xs.max())}")
-        return xs
-    xs = as_float_array(xs, "xs")
-    check_shape(xs, "xs", (None, None, D))
-    return xs
 
 
 def _state(v, name: str, B: int, H: int) -> np.ndarray:

@@ -173,15 +173,20 @@ class Adam:
 
 # --- clipping -----------------------------------------------------------------------------------
 
-def global_norm(grads: Mapping[str, np.ndarray]) -> float:
-    r"""‖g‖ = sqrt(Σ_k Σ_i g_{k,i}²): the Frobenius norm of all gradients taken as one vector."""
+def _check_grad_dict(grads, if_empty: str, if_nan: str) -> None:
+    """A non-empty dict of real arrays without NaN, or a ValueError naming the entry at fault."""
     if not isinstance(grads, Mapping) or not grads:
-        raise ValueError("grads must be a non-empty dict of arrays; there is no gradient to measure")
+        raise ValueError(f"grads must be a non-empty dict of arrays; {if_empty}")
     for k, g in grads.items():
         if np.asarray(g).dtype.kind not in "biuf":
             raise ValueError(f"grads[{k!r}] must be a real numeric array, got dtype {np.asarray(g).dtype}")
         if np.isnan(np.asarray(g, dtype=np.float64)).any():
-            raise ValueError(f"grads[{k!r}] contains NaN; its norm is undefined")
+            raise ValueError(f"grads[{k!r}] contains NaN; {if_nan}")
+
+
+def global_norm(grads: Mapping[str, np.ndarray]) -> float:
+    r"""‖g‖ = sqrt(Σ_k Σ_i g_{k,i}²): the Frobenius norm of all gradients taken as one vector."""
+    _check_grad_dict(grads, "there is no gradient to measure", "its norm is undefined")
     # scaled: |g| above ~1e154 would overflow a plain sum of squares (and below 1e-162 underflow to 0).
     # An infinite entry gives inf, a clear answer.
     return scaled_norm(grads.values())
@@ -240,13 +245,7 @@ def clip_grad_value(grads: Mapping[str, np.ndarray], limit: float) -> dict:
     others kept, so the direction of the update changes whenever clipping acts.
     """
     c = _positive(limit, "clip threshold limit")
-    if not isinstance(grads, Mapping) or not grads:
-        raise ValueError("grads must be a non-empty dict of arrays; there is nothing to clip")
-    for k, g in grads.items():
-        if np.asarray(g).dtype.kind not in "biuf":
-            raise ValueError(f"grads[{k!r}] must be a real numeric array, got dtype {np.asarray(g).dtype}")
-        if np.isnan(np.asarray(g, dtype=np.float64)).any():
-            raise ValueError(f"grads[{k!r}] contains NaN; there is no value to clip it to")
+    _check_grad_dict(grads, "there is nothing to clip", "there is no value to clip it to")
     return {k: np.clip(np.asarray(g), -c, c) for k, g in grads.items()}
 
 
